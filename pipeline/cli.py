@@ -1,0 +1,232 @@
+"""The ``kg`` command line: a thin layer over the library.
+
+Each command parses its options, calls one library function, and turns
+library errors (:class:`pipeline.errors.KGError`) into a one-line message
+and exit status 1. Heavy libraries (torch, spaCy, Prefect) are imported
+inside the commands so that ``kg --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+EXAMPLES = """\
+examples:
+  kg build examples/corpus --workspace kg-workspace
+  kg query 'SELECT ?s ?o WHERE { ?s <https://kg-pipeline.example.org/relation/born_in> ?o }' --workspace kg-workspace
+  kg extract --input docs.jsonl --output pred.jsonl --lang auto
+  kg eval extract --gold gold.jsonl --pred pred.jsonl
+  kg embed --dataset nations --model quaternion --epochs 100
+  kg serve --workspace kg-workspace --port 7878
+"""
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _add_store_target(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--workspace", type=Path, help="a workspace made by `kg build` (its store/ folder is used)")
+    target.add_argument("--store", type=Path, help="an Oxigraph store directory")
+    target.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint URL (remote store)")
+
+
+def _load_config(path: Path | None):
+    from pipeline.config import PipelineConfig
+
+    return PipelineConfig.from_file(path) if path else PipelineConfig()
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from flows.build_kg import run_build
+
+    if not args.inputs:
+        raise SystemExit("kg build: give at least one INPUT file or folder, e.g. `kg build examples/corpus`.")
+    summary = run_build([str(p) for p in args.inputs], workspace=str(args.workspace), config=_load_config(args.config))
+    print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg_store.api import format_result, open_store
+
+    with open_store(workspace=args.workspace, store_dir=args.store, endpoint=args.endpoint, read_only=True) as store:
+        result = store.query(args.sparql, timeout_s=args.timeout, limit=args.limit)
+        print(format_result(result, args.format))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kg_store.server import serve
+
+    store_dir = args.store or (args.workspace / "store")
+    serve(store_dir, host=args.host, port=args.port, update_token=args.update_token,
+          timeout_s=args.timeout, limit=args.limit)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from pipeline.extract.jsonl import extract_jsonl
+
+    config = _load_config(args.config).extract
+    counts = extract_jsonl(args.input, args.output, lang=args.lang, schema_path=args.schema, config=config,
+                           progress=sys.stderr.isatty())
+    print(json.dumps(counts))
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    from pipeline.embed.train import train_and_evaluate
+
+    result = train_and_evaluate(args.dataset, model=args.model, dim=args.dim, epochs=args.epochs,
+                                batch_size=args.batch_size, lr=args.lr, negatives=args.negatives, seed=args.seed,
+                                device=args.device)
+    print(json.dumps(result))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.export.api import run_export
+    from pipeline.workspace import Workspace
+
+    config = _load_config(args.config)
+    print(json.dumps(run_export(Workspace(args.workspace), config=config.export, base_iri=config.store.base_iri)))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "filter":
+        from pipeline.evaluate.filter_eval import evaluate_filter
+
+        result = evaluate_filter(args.gold, config=_load_config(args.config), limit=args.limit)
+    else:
+        if not args.pred:
+            raise SystemExit(f"kg eval {args.what}: --pred is required")
+        from pipeline.evaluate.extraction import evaluate_extraction, evaluate_ner
+
+        result = (evaluate_extraction if args.what == "extract" else evaluate_ner)(args.gold, args.pred)
+    print(json.dumps(result))
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="Turn raw multilingual text into a knowledge graph: extract entities and relations, link them,\n"
+        "filter noisy edges with a GNN, train hypercomplex embeddings, store RDF, answer SPARQL, export.",
+        epilog=EXAMPLES,
+        formatter_class=_formatter,
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("build", help="run the whole build-kg flow on files or folders", formatter_class=_formatter,
+                       description="Ingest .txt/.md/.jsonl/.csv inputs, extract, link, featurize, filter, embed,\n"
+                       "store (embedded Oxigraph) and export, all into one workspace folder.\n"
+                       "Re-running on the same inputs adds no duplicates.",
+                       epilog="example:\n  kg build examples/corpus --workspace kg-workspace --config kg.toml")
+    p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="files or folders to read")
+    p.add_argument("--config", type=Path, help="TOML config (see kg.example.toml); defaults otherwise")
+    p.add_argument("--workspace", type=Path, default=Path("kg-workspace"), help="run folder (default: kg-workspace)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("query", help="answer a SPARQL query over the store", formatter_class=_formatter,
+                       description="Run a SPARQL 1.1 query. The default graph is the union of all named graphs,\n"
+                       "so plain triple patterns see every kept fact.",
+                       epilog="example:\n  kg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --workspace kg-workspace")
+    p.add_argument("sparql", help="the query text")
+    _add_store_target(p)
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format (default: table)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds before the query is abandoned (default: 30)")
+    p.add_argument("--limit", type=int, default=10_000, help="most result rows returned (default: 10000)")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("serve", help="run a SPARQL 1.1 Protocol endpoint", formatter_class=_formatter,
+                       description="Serve /query (GET and POST) and /update over HTTP. /update is refused unless\n"
+                       "--update-token is set and sent as `Authorization: Bearer TOKEN`. Binds 127.0.0.1.",
+                       epilog="example:\n  kg serve --workspace kg-workspace --port 7878")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--workspace", type=Path, default=Path("kg-workspace"), help="workspace whose store to serve")
+    target.add_argument("--store", type=Path, help="an Oxigraph store directory")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
+    p.add_argument("--update-token", help="token that allows SPARQL Update (default: read-only)")
+    p.add_argument("--timeout", type=float, default=30.0, help="query timeout in seconds")
+    p.add_argument("--limit", type=int, default=10_000, help="result row limit")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("extract", help="extract entities and triples from JSONL", formatter_class=_formatter,
+                       description='Input lines are {"id", "text"}. Output has one line per input:\n'
+                       '{"id", "lang", "entities": [[start, end, label, text]], "triples": [[subj, pred, obj]]}.',
+                       epilog="example:\n  kg extract --input docs.jsonl --output pred.jsonl --schema relations.txt")
+    p.add_argument("--input", type=Path, required=True, help="JSONL file with id and text fields")
+    p.add_argument("--output", type=Path, required=True, help="JSONL file to write")
+    p.add_argument("--lang", default="auto", help="language code, or auto to detect per line (default: auto)")
+    p.add_argument("--schema", help="file of target relation names, one per line; predicates are mapped onto them")
+    p.add_argument("--config", type=Path, help="TOML config (its [extract] table is used)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("embed", help="train and evaluate a KG embedding model", formatter_class=_formatter,
+                       description="Train on a PyKEEN dataset or a folder with train.txt/valid.txt/test.txt and report\n"
+                       "filtered rank metrics (both sides). The last stdout line is JSON.\n"
+                       "Models: quaternion, dihedron, or a PyKEEN model name (rotate, quate, ...).",
+                       epilog="example:\n  kg embed --dataset nations --model dihedron --dim 64 --epochs 100")
+    p.add_argument("--dataset", required=True, help="nations, umls, kinships, or a folder")
+    p.add_argument("--model", default="quaternion", help="model name (default: quaternion)")
+    p.add_argument("--dim", type=int, default=64, help="embedding size per component (default: 64)")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--negatives", type=int, default=16, help="negative samples per positive")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.set_defaults(func=cmd_embed)
+
+    p = sub.add_parser("export", help="(re)write the exports of a workspace", formatter_class=_formatter,
+                       description="triples.tsv, OpenKE id files, N-Quads/N-Triples, entity_emb.txt/rel_emb.txt\n"
+                       "(DKPLM), .npy vectors, word2vec text and a data card, into WORKSPACE/exports.")
+    p.add_argument("--workspace", type=Path, default=Path("kg-workspace"))
+    p.add_argument("--config", type=Path)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("eval", help="score extraction, NER or the edge filter against gold data",
+                       formatter_class=_formatter,
+                       description="extract: pair and triple P/R/F1 (fuzzy entity match, relation shares a word).\n"
+                       "ner: exact-span P/R/F1.  filter: average precision of candidate edges ranked by\n"
+                       "extractor confidence and by filter score, against gold (subject, object) pairs.",
+                       epilog="example:\n  kg eval extract --gold gold.jsonl --pred pred.jsonl")
+    p.add_argument("what", choices=["extract", "ner", "filter"])
+    p.add_argument("--gold", type=Path, required=True)
+    p.add_argument("--pred", type=Path, help="predictions (extract, ner)")
+    p.add_argument("--config", type=Path)
+    p.add_argument("--limit", type=int, help="filter: use only the first N gold texts")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + 1, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from pipeline.errors import KGError
+
+    try:
+        return args.func(args)
+    except KGError as err:
+        print(f"kg {args.command}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

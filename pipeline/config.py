@@ -1,0 +1,68 @@
+"""The whole pipeline's configuration: one frozen model per stage.
+
+Load it from TOML (``kg build --config kg.toml``) or build it in Python;
+the same object is the ``build-kg`` flow's parameter. Every setting has a
+default, so an empty file is a valid config. See ``kg.example.toml``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.embed.config import EmbedConfig
+from pipeline.errors import ConfigError
+from pipeline.export.config import ExportConfig
+from pipeline.extract.config import ExtractConfig
+from pipeline.featurize.config import FeaturizeConfig
+from pipeline.filter.config import FilterConfig
+from pipeline.ingest.config import IngestConfig
+from pipeline.link.config import LinkConfig
+from kg_store.config import StoreConfig
+
+
+class OrchestrationConfig(BaseModel):
+    """How ``build-kg`` runs its tasks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: "threads" (default), "dask" (a local or remote Dask cluster) or "sequential".
+    task_runner: str = "threads"
+    max_workers: int = 2
+    #: Dask scheduler address; None starts a LocalCluster whose dashboard binds 127.0.0.1.
+    dask_address: str | None = None
+
+
+
+class PipelineConfig(BaseModel):
+    """Settings for every stage of ``build-kg``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    extract: ExtractConfig = Field(default_factory=ExtractConfig)
+    link: LinkConfig = Field(default_factory=LinkConfig)
+    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
+    filter: FilterConfig = Field(default_factory=FilterConfig)
+    embed: EmbedConfig = Field(default_factory=EmbedConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
+    orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "PipelineConfig":
+        """Read a TOML file; unknown keys and bad values raise :class:`ConfigError`."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"Config file {path} does not exist.") from None
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{path} is not valid TOML: {err}") from None
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            raise ConfigError(f"{path} has invalid settings:\n{err}") from None
+

@@ -1,0 +1,69 @@
+"""Extract: documents -> entity mentions and relations, routed by language."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+# Importing the modules registers their extractors.
+from pipeline.extract import bangla, cooccurrence, spacy_extractor  # noqa: F401
+from pipeline.extract.base import Extraction, Extractor, extractors
+from pipeline.extract.config import ExtractConfig
+from pipeline.extract.models import installed_pipelines
+from pipeline.schema import MENTIONS, RELATIONS, from_rows
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExtractResult:
+    mentions: pa.Table  # MENTIONS
+    relations: pa.Table  # RELATIONS
+    routes: dict[str, int]  # "lang:extractor" -> documents
+
+
+def route(lang: str, config: ExtractConfig) -> str:
+    """Extractor name for ``lang``: configured, else spaCy if a pipeline is installed, else the fallback."""
+    if lang in config.extractors:
+        return config.extractors[lang]
+    if lang != "und" and installed_pipelines(lang):
+        return "spacy"
+    return config.extractors.get("*", "cooccurrence")
+
+
+def make_extractor(name: str, lang: str, config: ExtractConfig) -> Extractor:
+    kwargs: dict = {"lang": lang, "batch_size": config.batch_size}
+    if name == "spacy":
+        kwargs["models"] = tuple(config.spacy_models.get(lang, []))
+    else:
+        kwargs["lexicon_path"] = config.lexicon_path
+    return extractors.make(name, **kwargs)
+
+
+def extract_documents(documents: list[dict], *, config: ExtractConfig) -> list[Extraction]:
+    """Extract from document rows (dicts with doc_id, lang, text), keeping input order."""
+    by_route: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for doc in documents:
+        by_route[(route(doc["lang"], config), doc["lang"])].append(doc)
+    results: dict[str, Extraction] = {}
+    for (name, lang), docs in by_route.items():
+        extractor = make_extractor(name, lang, config)
+        for extraction in extractor.extract(docs):
+            results[extraction.doc_id] = extraction
+    return [results[d["doc_id"]] for d in documents]
+
+
+def run_extract(documents: pa.Table, *, config: ExtractConfig = ExtractConfig()) -> ExtractResult:
+    """Extract mentions and relations from a DOCUMENTS batch."""
+    rows = documents.select(["doc_id", "lang", "text"]).to_pylist()
+    extractions = extract_documents(rows, config=config)
+    routes: dict[str, int] = defaultdict(int)
+    for doc in rows:
+        routes[f"{doc['lang']}:{route(doc['lang'], config)}"] += 1
+    mentions = [m for e in extractions for m in e.mentions]
+    relations = [r for e in extractions for r in e.relations]
+    log.info("extracted %d mentions, %d relations from %d documents", len(mentions), len(relations), len(rows))
+    return ExtractResult(from_rows(mentions, MENTIONS), from_rows(relations, RELATIONS), dict(routes))

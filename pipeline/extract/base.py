@@ -1,0 +1,60 @@
+"""The extractor contract and its registry.
+
+An extractor turns a batch of documents into mention and relation rows
+(:data:`~pipeline.schema.MENTIONS`, :data:`~pipeline.schema.RELATIONS`).
+It is chosen per language by name (``extract.extractors``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from pipeline.registry import Registry
+
+
+@dataclass
+class Extraction:
+    """Rows found in one document."""
+
+    doc_id: str
+    mentions: list[dict] = field(default_factory=list)
+    relations: list[dict] = field(default_factory=list)
+
+    def add_mention(self, *, sentence: int, start: int, end: int, text: str, label: str, lang: str,
+                    extractor: str, confidence: float) -> str:
+        """Add a mention once per span and return its id."""
+        mention_id = f"{self.doc_id}:{start}-{end}"
+        if not any(m["mention_id"] == mention_id for m in self.mentions):
+            self.mentions.append(
+                {"mention_id": mention_id, "doc_id": self.doc_id, "sentence": sentence, "start": start, "end": end,
+                 "text": text, "label": label, "lang": lang, "extractor": extractor, "confidence": confidence}
+            )
+        return mention_id
+
+    def add_relation(self, *, subject: str, predicate: str, obj: str, sentence: int, start: int, end: int,
+                     extractor: str, confidence: float) -> None:
+        if subject == obj or not predicate:
+            return
+        key = (subject, predicate, obj)
+        if any((r["subject_mention"], r["predicate"], r["object_mention"]) == key for r in self.relations):
+            return
+        self.relations.append(
+            {"doc_id": self.doc_id, "sentence": sentence, "subject_mention": subject, "predicate": predicate,
+             "object_mention": obj, "start": start, "end": end, "extractor": extractor, "confidence": confidence}
+        )
+
+
+class Extractor(ABC):
+    """Finds entity mentions and relations in documents of one language."""
+
+    name: str = "base"
+
+    @abstractmethod
+    def extract(self, documents: Iterable[dict]) -> Iterable[Extraction]:
+        """Yield one :class:`Extraction` per document (rows of DOCUMENTS as dicts)."""
+
+
+#: Extractors by name: ``extractors.make("spacy", lang="en", ...)``.
+extractors: Registry[Extractor] = Registry("extractor")

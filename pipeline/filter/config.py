@@ -1,0 +1,102 @@
+"""Settings of the filter stage.
+
+The filter scores every unique candidate edge (subject, object) in [0, 1]
+and drops the edges below a percentile of those scores. ``method`` picks the
+scorer from :data:`pipeline.filter.base.edge_filters`; the remaining fields
+are the GNN scorer's (``"gae"``) and are ignored by ``"none"``.
+
+Example (``kg.toml``)::
+
+    [filter]
+    method = "gae"
+    drop_percentile = 10.0
+    components = ["denoise", "topological", "local", "semantic"]
+    confidence_weight = 0.0
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Switchable parts of the GAE encoder, in the order they run
+#: (BanglaAutoKG steps 4-6):
+#:
+#: - ``denoise``: SuperGAT attention layer with its self-supervised
+#:   attention loss (otherwise a linear projection);
+#: - ``topological``: GraphConv branch;
+#: - ``local``: ChebConv branch (Chebyshev filter of the normalised Laplacian);
+#: - ``semantic``: GAT layer on the concatenated branches (otherwise linear).
+GAE_COMPONENTS: tuple[str, ...] = ("denoise", "topological", "local", "semantic")
+
+
+class FilterConfig(BaseModel):
+    """Settings of :func:`pipeline.filter.api.run_filter`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Edge filter name (see pipeline.filter.base.edge_filters); "none" keeps every edge.
+    method: str = "gae"
+    #: Edges whose score falls below this percentile of all unique-edge scores are dropped.
+    drop_percentile: float = Field(10.0, ge=0.0, le=100.0)
+    #: With fewer unique edges than this, the GNN is skipped for confidence scores.
+    min_edges: int = Field(4, ge=1)
+
+    # --- GNN ("gae") -----------------------------------------------------
+    #: Encoder parts that are switched on, a subset of GAE_COMPONENTS (for ablations).
+    components: tuple[str, ...] = GAE_COMPONENTS
+    #: Edge decoder: "dot" = sigmoid(z_s . z_o); "cosine" = sigmoid(tau * cos(z_s, z_o) + b),
+    #: which does not saturate; "mlp" = small learned scorer on z_s * z_o.
+    decoder: Literal["dot", "cosine", "mlp"] = "dot"
+    #: Final score = (1 - w) * gnn_score + w * extractor confidence.
+    confidence_weight: float = Field(0.0, ge=0.0, le=1.0)
+    hidden_dim: int = Field(64, ge=1)
+    #: Attention heads of the semantic GAT layer (averaged).
+    heads: int = Field(1, ge=1)
+    #: Chebyshev polynomial order of the local branch.
+    cheb_k: int = Field(2, ge=1)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    #: Weight of SuperGAT's self-supervised attention loss next to link reconstruction.
+    attention_weight: float = Field(1.0, ge=0.0)
+    #: Negative pairs sampled per positive edge, each epoch.
+    neg_ratio: float = Field(1.0, gt=0.0)
+    #: Fraction of edges held out (not used for message passing) for early stopping.
+    val_fraction: float = Field(0.1, ge=0.0, le=0.5)
+    epochs: int = Field(200, ge=1)
+    lr: float = Field(0.01, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    #: Epochs without a better validation loss before training stops.
+    patience: int = Field(20, ge=1)
+    seed: int = 42
+    #: "auto" uses CUDA when present; otherwise "cpu", "cuda" or "cuda:N".
+    device: str = "auto"
+    #: CPU threads for torch while the GNN runs (restored after); 0 = auto: one
+    #: thread for graphs under 20k edges (threads only add overhead there), else torch's default.
+    num_threads: int = Field(0, ge=0)
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        from pipeline.filter.base import edge_filters  # light: no torch
+
+        if value not in edge_filters:
+            raise ValueError(f"unknown edge filter {value!r} (available: {edge_filters.names()})")
+        return value
+
+    @field_validator("components")
+    @classmethod
+    def _known_components(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [c for c in value if c not in GAE_COMPONENTS]
+        if unknown:
+            raise ValueError(f"unknown components {unknown} (available: {list(GAE_COMPONENTS)})")
+        if len(set(value)) != len(value):
+            raise ValueError(f"components must not repeat (got {list(value)})")
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        if value in ("auto", "cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
+            return value
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N' (got {value!r})")

@@ -1,0 +1,138 @@
+"""Link: mentions -> canonical entities with stable ids, relations -> entity edges.
+
+Mentions are grouped by a canonical key:
+
+* a Bangla mention found in the lexicon uses its English equivalent, so
+  "রবীন্দ্রনাথ ঠাকুর" and "Rabindranath Tagore" become one entity;
+* other mentions use their normalised text (no article, title or 's);
+* a one-word name that is the last or first word of exactly one longer name
+  of a compatible type ("Tagore" -> "Rabindranath Tagore") joins it.
+
+The type is the lexicon's when it knows the name, else the most common
+typed NER label among the mentions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from pipeline.lexicon import Lexicon
+from pipeline.link.config import LinkConfig
+from pipeline.link.ids import edge_id, entity_id, normalise_key
+from pipeline.schema import EDGES, ENTITIES, MENTION_LINKS, from_rows
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class LinkResult:
+    entities: pa.Table  # ENTITIES
+    mention_links: pa.Table  # MENTION_LINKS
+    edges: pa.Table  # EDGES
+
+
+def _english_equivalent(mention: dict, lexicon: Lexicon) -> str | None:
+    if mention["lang"] == "en":
+        return mention["text"]
+    return lexicon.english(mention["text"])
+
+
+def _is_person(types: Counter, strict: bool) -> bool:
+    typed = {t for t in types if t != "THING"}
+    return typed == {"PERSON"} if strict else typed <= {"PERSON"}
+
+
+def _merge_partial_names(keys: dict[str, Counter]) -> dict[str, str]:
+    """Map one-word person keys onto the unique person name that starts or ends with them.
+
+    Only people: "Dhaka" must not join "University of Dhaka".
+    """
+    by_word: dict[str, set[str]] = defaultdict(set)
+    for key in keys:
+        words = key.split()
+        if len(words) > 1:
+            by_word[words[0]].add(key)
+            by_word[words[-1]].add(key)
+    merged = {}
+    for key, types in keys.items():
+        if " " in key or not _is_person(types, strict=False):
+            continue
+        candidates = [c for c in by_word.get(key, ()) if _is_person(keys[c], strict=True)]
+        if len(candidates) == 1:
+            merged[key] = candidates[0]
+    return merged
+
+
+def _pick_type(types: Counter, lexicon_type: str | None) -> str:
+    if lexicon_type:
+        return lexicon_type
+    typed = [(n, t) for t, n in types.items() if t != "THING"]
+    return max(typed)[1] if typed else "THING"
+
+
+def run_link(mentions: pa.Table, relations: pa.Table, *, config: LinkConfig = LinkConfig(),
+             lexicon_path: str | None = None) -> LinkResult:
+    """Resolve every mention to an entity and every relation to an edge."""
+    lexicon = Lexicon.load(lexicon_path)
+    rows = [m for m in mentions.to_pylist() if m["label"] not in config.drop_types]
+    key_of: dict[str, str] = {}
+    types: dict[str, Counter] = defaultdict(Counter)
+    lexicon_types: dict[str, str] = {}
+    for m in rows:
+        english = _english_equivalent(m, lexicon)
+        key = normalise_key(english or m["text"])
+        key_of[m["mention_id"]] = key
+        types[key][m["label"]] += 1
+        if m["lang"] != "en" and lexicon.entity_type(m["text"]):
+            lexicon_types[key] = lexicon.entity_type(m["text"])
+    if config.merge_partial_names:
+        merged = _merge_partial_names(types)
+        for mention, key in key_of.items():
+            key_of[mention] = merged.get(key, key)
+        for short, long in merged.items():
+            types[long].update(types.pop(short))
+
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for m in rows:
+        groups[key_of[m["mention_id"]]].append(m)
+    entities, links, id_of_key = [], [], {}
+    for key, members in groups.items():
+        kind = _pick_type(types[key], lexicon_types.get(key))
+        eid = id_of_key[key] = entity_id(key, kind)
+        entities.append(_entity_row(eid, kind, members, lexicon))
+        links.extend({"mention_id": m["mention_id"], "entity_id": eid} for m in members)
+
+    entity_of = {link["mention_id"]: link["entity_id"] for link in links}
+    edges = []
+    for r in relations.to_pylist():
+        s, o = entity_of.get(r["subject_mention"]), entity_of.get(r["object_mention"])
+        if s is None or o is None or s == o:
+            continue
+        edges.append({
+            "edge_id": edge_id(r["doc_id"], r["start"], r["end"], s, r["predicate"], o),
+            "subject_id": s, "predicate": r["predicate"], "object_id": o, "doc_id": r["doc_id"],
+            "sentence": r["sentence"], "start": r["start"], "end": r["end"],
+            "extractor": r["extractor"], "confidence": r["confidence"],
+        })
+    edges = list({e["edge_id"]: e for e in edges}.values())
+    log.info("linked %d mentions to %d entities; %d edges", len(rows), len(entities), len(edges))
+    return LinkResult(from_rows(entities, ENTITIES), from_rows(links, MENTION_LINKS), from_rows(edges, EDGES))
+
+
+def _entity_row(eid: str, kind: str, members: list[dict], lexicon: Lexicon) -> dict:
+    """Labels: the most frequent (then longest) surface form per language."""
+    by_lang: dict[str, Counter] = defaultdict(Counter)
+    for m in members:
+        by_lang[m["lang"]][m["text"]] += 1
+    best = {lang: max(c.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0] for lang, c in by_lang.items()}
+    main_lang = max(by_lang, key=lambda lang: (sum(by_lang[lang].values()), lang == "en"))
+    label_en = best.get("en") or next((lexicon.english(t) for lang, t in best.items() if lexicon.english(t)), None)
+    labels = [{"lang": lang, "text": text} for lang, text in sorted(best.items())]
+    if label_en and "en" not in best:
+        labels.append({"lang": "en", "text": label_en})
+    aliases = sorted({m["text"] for m in members} - set(best.values()))
+    return {"entity_id": eid, "label": best[main_lang], "lang": main_lang, "label_en": label_en, "type": kind,
+            "aliases": aliases, "labels": labels, "frequency": len(members)}

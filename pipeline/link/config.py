@@ -1,0 +1,14 @@
+"""Settings of the link stage."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class LinkConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Link a short mention ("Curie") to a longer one of the same type in the document ("Marie Curie").
+    merge_partial_names: bool = True
+    #: Types that never become graph nodes on their own.
+    drop_types: list[str] = []
