@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 
 from pipeline.config import PipelineConfig
 from pipeline.schema import DOCUMENTS, MENTIONS, QUARANTINE, RELATIONS, from_rows
@@ -135,7 +135,7 @@ def build_kg(inputs: list[str], workspace: str = "kg-workspace", config: Pipelin
     size = config.extract.batch_size
     batches = [(i, start, min(start + size, documents)) for i, start in enumerate(range(0, documents, size))]
     futures = extract_task.map(
-        workspace, [b[0] for b in batches], [b[1] for b in batches], [b[2] for b in batches], config
+        unmapped(workspace), [b[0] for b in batches], [b[1] for b in batches], [b[2] for b in batches], unmapped(config)
     )
     routes: dict[str, int] = {}
     for future in futures:

@@ -17,7 +17,7 @@ from pathlib import Path
 EXAMPLES = """\
 examples:
   kg build examples/corpus --workspace kg-workspace
-  kg query 'SELECT ?s ?o WHERE { ?s <https://kg-pipeline.example.org/relation/born_in> ?o }' --workspace kg-workspace
+  kg query 'SELECT ?s ?o WHERE { ?s <https://kg-pipeline.example.org/relation/bornIn> ?o }' --workspace kg-workspace
   kg extract --input docs.jsonl --output pred.jsonl --lang auto
   kg eval extract --gold gold.jsonl --pred pred.jsonl
   kg embed --dataset nations --model quaternion --epochs 100
@@ -217,8 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + 1, 2)]
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # Our own loggers say what happened; third-party chatter (httpx, gensim) stays at warnings unless -vv.
+    logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for name in ("pipeline", "flows", "kg_store"):
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.INFO)
     from pipeline.errors import KGError
 
     try:
