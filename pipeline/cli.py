@@ -65,11 +65,20 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from kg_store.api import open_store
+    from kg_store.config import StoreConfig
     from kg_store.server import serve
 
-    store_dir = args.store or (args.workspace / "store")
-    serve(store_dir, host=args.host, port=args.port, update_token=args.update_token,
-          timeout_s=args.timeout, limit=args.limit)
+    config = StoreConfig(query_timeout_s=args.timeout, result_limit=args.limit)
+    if args.endpoint is None:
+        store_dir = args.store or (args.workspace or Path("kg-workspace")) / "store"
+        if not (store_dir / "CURRENT").exists():
+            logging.getLogger("kg_store").warning("No store at %s yet: serving an empty one (run `kg build`).",
+                                                  store_dir)
+        store = open_store(store_dir=store_dir, config=config)
+    else:
+        store = open_store(endpoint=args.endpoint, config=config)
+    serve(store, host=args.host, port=args.port, update_token=args.update_token)
     return 0
 
 
@@ -154,11 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run a SPARQL 1.1 Protocol endpoint", formatter_class=_formatter,
                        description="Serve /query (GET and POST) and /update over HTTP. /update is refused unless\n"
-                       "--update-token is set and sent as `Authorization: Bearer TOKEN`. Binds 127.0.0.1.",
-                       epilog="example:\n  kg serve --workspace kg-workspace --port 7878")
-    target = p.add_mutually_exclusive_group()
-    target.add_argument("--workspace", type=Path, default=Path("kg-workspace"), help="workspace whose store to serve")
-    target.add_argument("--store", type=Path, help="an Oxigraph store directory")
+                       "--update-token is set and sent as `Authorization: Bearer TOKEN`. Binds 127.0.0.1.\n"
+                       "Serves a workspace's store (default: kg-workspace), a store folder, or fronts a\n"
+                       "remote SPARQL endpoint read-only.",
+                       epilog="examples:\n  kg serve --workspace kg-workspace --port 7878\n"
+                       "  kg serve --endpoint http://sparql:7878/query --host 0.0.0.0 --port 8080")
+    _add_store_target(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
     p.add_argument("--update-token", help="token that allows SPARQL Update (default: read-only)")

@@ -100,7 +100,7 @@ def run_export(workspace: Workspace, *, config: ExportConfig = ExportConfig(),
         for s, p, o in facts:
             handle.write(f"{entity_index[s]} {entity_index[o]} {relation_index[p]}\n")
 
-    quads = list(tables_to_quads(entities, scored, documents, base_iri=base_iri))
+    quads = list(dict.fromkeys(tables_to_quads(entities, scored, documents, base_iri=base_iri)))
     (out / "graph.nq").write_bytes(pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b"")
     triples = {pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads
                if not _is_assertion(q, base_iri) and not _is_document(q, base_iri)}

@@ -17,7 +17,6 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-import pyarrow as pa
 
 from pipeline.extract.api import extract_documents
 from pipeline.extract.config import ExtractConfig

@@ -46,9 +46,10 @@ class FilterConfig(BaseModel):
     # --- GNN ("gae") -----------------------------------------------------
     #: Encoder parts that are switched on, a subset of GAE_COMPONENTS (for ablations).
     components: tuple[str, ...] = GAE_COMPONENTS
-    #: Edge decoder: "dot" = sigmoid(z_s . z_o); "cosine" = sigmoid(tau * cos(z_s, z_o) + b),
-    #: which does not saturate; "mlp" = small learned scorer on z_s * z_o.
-    decoder: Literal["dot", "cosine", "mlp"] = "dot"
+    #: Edge decoder. "cosine": trained on tau * cos(z_s, z_o) + b, scores (1 + cos) / 2
+    #: (endpoint agreement; never saturates). "dot": sigmoid(z_s . z_o), saturates to
+    #: ties at 1.0 on well-fitted edges. "mlp": small learned scorer on z_s * z_o.
+    decoder: Literal["cosine", "dot", "mlp"] = "cosine"
     #: Final score = (1 - w) * gnn_score + w * extractor confidence.
     confidence_weight: float = Field(0.0, ge=0.0, le=1.0)
     hidden_dim: int = Field(64, ge=1)
@@ -68,6 +69,8 @@ class FilterConfig(BaseModel):
     weight_decay: float = Field(0.0, ge=0.0)
     #: Epochs without a better validation loss before training stops.
     patience: int = Field(20, ge=1)
+    #: A validation loss must drop by more than this to count as better.
+    min_delta: float = Field(1e-4, ge=0.0)
     seed: int = 42
     #: "auto" uses CUDA when present; otherwise "cpu", "cuda" or "cuda:N".
     device: str = "auto"

@@ -1,0 +1,166 @@
+"""Entry points the flow and the CLI call: run_store, open_store, query, format_result.
+
+``run_store`` is the store stage: it reads the ``entities``,
+``scored_edges`` and ``documents`` tables from a workspace and writes them
+as RDF (shape in :mod:`kg_store.quads`). It replaces the entities graph and
+each document's graph, so running it twice leaves the store unchanged and
+re-running after a change leaves no stale fact behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from itertools import chain
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyoxigraph import RdfFormat
+
+import kg_store.backends  # noqa: F401  (registers the backends)
+from pipeline.errors import ConfigError, StoreError, WorkspaceError
+from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES
+from pipeline.workspace import Workspace
+from kg_store.base import QueryResult, Store, store_backends
+from kg_store.config import StoreConfig
+from kg_store.formats import RESULT_FORMATS, format_table, serialize_result, to_python, to_sparql_json
+from kg_store.quads import document_quads, edge_doc_ids, entity_quads, relation_quads
+from kg_store.vocab import Vocab
+
+_TABLES = {"entities": ENTITIES, "scored_edges": SCORED_EDGES, "documents": DOCUMENTS}
+
+
+def _read(workspace: Workspace, name: str) -> pa.Table:
+    table = workspace.read(name)
+    missing = [f.name for f in _TABLES[name] if f.name not in table.column_names]
+    if missing:
+        raise WorkspaceError(
+            f"Table {name!r} in {workspace.root} lacks column(s) {', '.join(missing)} required by "
+            f"pipeline.schema. It was written by an older or broken stage: re-run `kg build`."
+        )
+    return table
+
+
+def _store_dir(workspace: Workspace | str | os.PathLike) -> Path:
+    # A path is not turned into a Workspace: that would create folders on a read.
+    return workspace.store_dir if isinstance(workspace, Workspace) else Path(workspace).expanduser() / "store"
+
+
+def open_store(
+    workspace: Workspace | str | os.PathLike | None = None,
+    store_dir: str | os.PathLike | None = None,
+    endpoint: str | None = None,
+    config: StoreConfig = StoreConfig(),
+    *,
+    read_only: bool = False,
+) -> Store:
+    """Open the store a user points at: ``endpoint`` > ``store_dir`` > ``workspace`` > config.
+
+    An endpoint (or ``config.backend == "remote"``) gives the remote backend;
+    a directory gives the embedded Oxigraph store (``workspace/store`` for a
+    workspace). ``read_only`` opens an embedded store without taking its lock.
+    """
+    common = {"base_iri": config.base_iri, "timeout_s": config.query_timeout_s, "limit": config.result_limit}
+    remote = {"update_token": config.update_token, "batch_size": config.batch_size, **common}
+    if endpoint is not None:
+        return store_backends.make("remote", query_endpoint=endpoint, update_endpoint=config.update_endpoint, **remote)
+    if store_dir is None and workspace is not None and config.backend == "oxigraph":
+        store_dir = _store_dir(workspace)
+    if store_dir is not None:
+        return store_backends.make("oxigraph", path=Path(store_dir), read_only=read_only, **common)
+    if config.backend == "remote":
+        if not config.query_endpoint:
+            raise ConfigError("[store] backend = 'remote' needs query_endpoint (e.g. http://127.0.0.1:7878/query).")
+        return store_backends.make(
+            "remote", query_endpoint=config.query_endpoint, update_endpoint=config.update_endpoint, **remote
+        )
+    if config.backend != "oxigraph":
+        return store_backends.make(config.backend, **common)  # an unknown name lists the known ones
+    raise ConfigError("No store given: pass a workspace (--workspace), a store directory (--store) or --endpoint URL.")
+
+
+def run_store(workspace: Workspace, *, config: StoreConfig = StoreConfig()) -> dict:
+    """Load the workspace's tables into its store; returns counts for the run report.
+
+    Returns ``{"quads", "quads_added", "entities", "relations", "documents",
+    "facts_kept", "facts_dropped"}``; ``quads_added`` is 0 on a re-run.
+    """
+    entities, edges, documents = (_read(workspace, name) for name in ("entities", "scored_edges", "documents"))
+    vocab = Vocab(config.base_iri)
+    doc_ids = sorted(set(documents.column("doc_id").to_pylist()) - {None} | edge_doc_ids(edges))
+    predicates = [p for p in pc.unique(edges.column("predicate")).to_pylist()]
+    kept = int(pc.sum(pc.fill_null(edges.column("kept"), False).cast(pa.int64())).as_py() or 0)
+    with open_store(workspace=workspace, config=config) as store:
+        before = store.count_quads()
+        try:
+            store.replace_graphs(
+                [vocab.entities_graph],
+                chain(entity_quads(entities, base_iri=vocab), relation_quads(predicates, base_iri=vocab)),
+            )
+            store.replace_documents(
+                doc_ids, document_quads(documents, edges, base_iri=vocab, include_text=config.include_text)
+            )
+        except ValueError as err:  # an empty id cannot be minted into an IRI
+            raise StoreError(
+                f"Cannot turn the tables in {workspace.root} into RDF: {err}. Re-run `kg build`."
+            ) from None
+        after = store.count_quads()
+    return {
+        "quads": after,
+        "quads_added": after - before,
+        "entities": entities.num_rows,
+        "relations": len(predicates),
+        "documents": len(doc_ids),
+        "facts_kept": kept,
+        "facts_dropped": edges.num_rows - kept,
+    }
+
+
+def query(
+    sparql: str,
+    *,
+    workspace: Workspace | str | os.PathLike | None = None,
+    store_dir: str | os.PathLike | None = None,
+    endpoint: str | None = None,
+    config: StoreConfig = StoreConfig(),
+    timeout_s: float | None = None,
+    limit: int | None = None,
+) -> QueryResult:
+    """Run one query against the store a user points at (embedded stores open read-only)."""
+    with open_store(workspace, store_dir, endpoint, config, read_only=True) as store:
+        return store.query(sparql, timeout_s=timeout_s, limit=limit)
+
+
+def format_result(result: QueryResult, fmt: str = "table", *, base_iri: str | None = None) -> str:
+    """Text for a terminal or a file.
+
+    SELECT/ASK: ``table``, ``json`` (SPARQL 1.1 Results JSON), ``csv``,
+    ``tsv``, ``xml``. CONSTRUCT/DESCRIBE: ``table``, ``json`` (JSON-LD),
+    ``csv`` (subject,predicate,object), ``turtle``, ``ntriples``.
+    """
+    vocab = Vocab(base_iri) if base_iri else Vocab()
+    if fmt == "table":
+        return format_table(result, vocab.prefixes())
+    if result.kind != "graph":
+        if fmt == "json":
+            return json.dumps(to_sparql_json(result), ensure_ascii=False, indent=2)
+        if fmt in RESULT_FORMATS:
+            return serialize_result(result, RESULT_FORMATS[fmt]).decode("utf-8")
+    else:
+        if fmt == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(["subject", "predicate", "object"])
+            writer.writerows(
+                [to_python(t.subject), to_python(t.predicate), to_python(t.object)]
+                for t in result.triples
+            )
+            return out.getvalue()
+        graph_formats = {"json": RdfFormat.JSON_LD, "turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES}
+        if fmt in graph_formats:
+            return serialize_result(result, graph_formats[fmt], vocab.prefixes()).decode("utf-8")
+    choices = "table, json, csv, tsv, xml" if result.kind != "graph" else "table, json, csv, turtle, ntriples"
+    raise ConfigError(f"Unknown result format {fmt!r} for a {result.kind.upper()} result. Use one of: {choices}.")

@@ -1,0 +1,119 @@
+"""The ``Store`` contract every backend meets, its result type and registry.
+
+A store holds quads in named graphs (see :mod:`kg_store.quads`) and answers
+SPARQL over the union of its graphs. Loading has RDF set semantics, so
+loading the same quads twice changes nothing; ``replace_documents`` drops a
+document's graph before loading it, so stale facts disappear on re-runs.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal as TypingLiteral
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
+
+from pipeline.registry import Registry
+from kg_store.iri import document_iri
+from kg_store.vocab import DEFAULT_BASE_IRI, Vocab
+
+Term = NamedNode | BlankNode | Literal | Triple
+
+#: Backends by name: ``store_backends.make("oxigraph", path=...)``. Entries
+#: are registered in :mod:`kg_store.backends`.
+store_backends: Registry["Store"] = Registry("store backend")
+
+
+@dataclass
+class QueryResult:
+    """What a query returned: solutions (SELECT), a boolean (ASK) or triples.
+
+    ``rows`` hold pyoxigraph terms (None where a variable is unbound) so that
+    nothing is lost on the way to SPARQL JSON; ``values()`` gives Python
+    values. ``truncated`` says rows stopped at the result limit.
+    """
+
+    kind: TypingLiteral["select", "ask", "graph"]
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[Triple] = field(default_factory=list)
+    truncated: bool = False
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.kind == "select" else len(self.triples)
+
+    def values(self) -> list[tuple]:
+        """Rows as Python values (str, int, float, bool, Decimal, None)."""
+        from kg_store.formats import to_python
+
+        return [tuple(to_python(term) for term in row) for row in self.rows]
+
+    def records(self) -> list[dict]:
+        """Rows as ``{var: python value}`` dicts."""
+        return [dict(zip(self.vars, row)) for row in self.values()]
+
+
+class Store(ABC):
+    """An RDF dataset answering SPARQL; a context manager that closes itself."""
+
+    def __init__(self, *, base_iri: str = DEFAULT_BASE_IRI, timeout_s: float = 30.0, limit: int = 10_000) -> None:
+        self.vocab = Vocab(base_iri)
+        self.timeout_s = timeout_s
+        self.limit = limit
+
+    # -- writing ---------------------------------------------------------
+    @abstractmethod
+    def load_quads(self, quads: Iterable[Quad]) -> None:
+        """Add quads (streamed; duplicates of stored quads are no-ops)."""
+
+    @abstractmethod
+    def drop_graphs(self, graphs: Iterable[NamedNode]) -> None:
+        """Remove named graphs and all their quads; missing graphs are fine."""
+
+    def replace_graphs(self, graphs: Iterable[NamedNode], quads: Iterable[Quad]) -> None:
+        """Drop ``graphs`` then load ``quads``: running it twice gives the same store."""
+        self.drop_graphs(list(graphs))
+        self.load_quads(quads)
+
+    def replace_documents(self, doc_ids: Iterable[str], quads: Iterable[Quad]) -> None:
+        """Re-load documents: their old graphs go first, so no stale fact survives."""
+        self.replace_graphs([document_iri(d, self.vocab) for d in doc_ids], quads)
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> None:
+        """Remove documents' graphs (their facts and provenance)."""
+        self.drop_graphs([document_iri(d, self.vocab) for d in doc_ids])
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update."""
+
+    # -- reading ---------------------------------------------------------
+    @abstractmethod
+    def query(self, sparql: str, *, timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
+        """Run a SPARQL query over the union of all graphs.
+
+        ``timeout_s`` and ``limit`` default to the store's settings; past the
+        timeout a :class:`~pipeline.errors.QueryError` is raised, past the
+        limit rows stop and ``truncated`` is set.
+        """
+
+    @abstractmethod
+    def count_quads(self) -> int:
+        """Number of quads stored."""
+
+    @abstractmethod
+    def dump(self, path: str | Path, format: str | RdfFormat | None = None) -> Path:
+        """Write the store to ``path`` (format from its name or extension)."""
+
+    def close(self) -> None:
+        """Release the store (locks, connections). Safe to call twice."""
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,277 @@
+"""A small SPARQL 1.1 Protocol endpoint over any Store (``kg serve``).
+
+* ``GET|POST /query``: ``?query=``, a form field, or an
+  ``application/sparql-query`` body. Results by content negotiation (or
+  ``?format=json|csv|tsv|xml|turtle|ntriples``): SPARQL JSON, CSV, TSV,
+  XML for SELECT/ASK; Turtle, N-Triples, JSON-LD, RDF/XML for CONSTRUCT.
+* ``POST /update``: refused (403) unless the server has an update token,
+  and then 401 unless the request sends ``Authorization: Bearer <token>``.
+* ``GET /``: a page with a query box and example queries (:mod:`kg_store.page`).
+
+The query timeout and result limit of the store apply to every request.
+Bad SPARQL is a 400 with the reason; a timeout is a 503. It binds
+127.0.0.1 by default: the server has no TLS, so put a proxy in front of it
+before exposing it. Built on the standard library's ThreadingHTTPServer:
+it needs nothing more, and pyoxigraph queries release the GIL.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import signal
+import socket
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from pyoxigraph import QueryResultsFormat as QRF
+from pyoxigraph import RdfFormat
+
+from pipeline.errors import KGError, QueryError
+from kg_store.base import QueryResult, Store
+from kg_store.formats import RESULT_FORMATS, serialize_result
+from kg_store.page import page
+from kg_store.timeouts import QueryTimeoutError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+_RESULT_TYPES = {
+    "application/sparql-results+json": QRF.JSON,
+    "application/json": QRF.JSON,
+    "text/csv": QRF.CSV,
+    "text/tab-separated-values": QRF.TSV,
+    "application/sparql-results+xml": QRF.XML,
+    "application/xml": QRF.XML,
+    "text/xml": QRF.XML,
+}
+_GRAPH_TYPES = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "text/plain": RdfFormat.N_TRIPLES,
+    "application/ld+json": RdfFormat.JSON_LD,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+}
+_FORMAT_PARAM = {
+    **RESULT_FORMATS,
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+}
+
+
+def _negotiate(accept: str, kind: str) -> tuple[str, QRF | RdfFormat]:
+    """The best (media type, format) for an Accept header; defaults when nothing matches."""
+    table = _GRAPH_TYPES if kind == "graph" else _RESULT_TYPES
+    ranked = []
+    for i, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if media and q > 0:
+            ranked.append((-q, i, media.lower()))
+    for _, _, media in sorted(ranked):
+        for candidate, fmt in table.items():
+            if media in (candidate, "*/*") or (media.endswith("/*") and candidate.startswith(media[:-1])):
+                return candidate, fmt
+    return next(iter(table.items()))
+
+
+def _media_type(fmt: QRF | RdfFormat) -> str:
+    media = fmt.media_type
+    return media + "; charset=utf-8" if media.startswith("text/") else media
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: "SparqlServer"
+    server_version = "kg-pipeline-sparql/0.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+    def _send(
+        self, status: int, body: bytes = b"", content_type: str = "text/plain; charset=utf-8", **headers: str
+    ) -> None:
+        self.send_response(status)
+        if body or status != HTTPStatus.NO_CONTENT:
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str, **headers: str) -> None:
+        self._send(status, (message.rstrip() + "\n").encode("utf-8"), **headers)
+
+    def _params(self) -> dict[str, str] | None:
+        """Query-string and body parameters; the raw body under the key '' ."""
+        url = urlsplit(self.path)
+        params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        if self.command == "POST":
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY_BYTES:
+                self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"Request body over {MAX_BODY_BYTES} bytes.")
+                return None
+            body = self.rfile.read(length).decode("utf-8", "replace")
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if ctype == "application/x-www-form-urlencoded":
+                params.update({k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()})
+            else:
+                params[""] = body
+        return params
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path in ("/", "/index.html"):
+            self._send(HTTPStatus.OK, page(), "text/html; charset=utf-8")
+        elif path == "/query":
+            self._query()
+        elif path == "/update":
+            self._error(HTTPStatus.METHOD_NOT_ALLOWED, "Send updates with POST.", Allow="POST")
+        else:
+            self._error(HTTPStatus.NOT_FOUND, "Not found. Endpoints: /query, /update, /.")
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        if path == "/query":
+            self._query()
+        elif path == "/update":
+            self._update()
+        else:
+            self._error(HTTPStatus.NOT_FOUND, "Not found. Endpoints: /query, /update.")
+
+    def _query(self) -> None:
+        params = self._params()
+        if params is None:
+            return
+        sparql = params.get("query") or params.get("", "")
+        if not sparql.strip():
+            self._error(
+                HTTPStatus.BAD_REQUEST,
+                "Missing SPARQL: send ?query=..., a 'query' form field, or an application/sparql-query body.",
+            )
+            return
+        try:
+            result = self.server.store.query(sparql)
+        except QueryTimeoutError as err:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
+            return
+        except QueryError as err:
+            self._error(HTTPStatus.BAD_REQUEST, str(err))
+            return
+        except KGError as err:
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+            return
+        self._answer(result, params.get("format"))
+
+    def _answer(self, result: QueryResult, format_param: str | None) -> None:
+        kind = "graph" if result.kind == "graph" else "results"
+        fmt = _FORMAT_PARAM.get((format_param or "").lower())
+        if fmt is None or isinstance(fmt, RdfFormat) != (kind == "graph"):
+            _, fmt = _negotiate(self.headers.get("Accept") or "*/*", kind)
+        headers = {"X_Result_Truncated": "true"} if result.truncated else {}
+        body = serialize_result(result, fmt, self.server.store.vocab.prefixes())
+        self._send(HTTPStatus.OK, body, _media_type(fmt), **headers)
+
+    def _update(self) -> None:
+        params = self._params()  # read the body first so the connection stays clean on refusal
+        if params is None:
+            return
+        token = self.server.update_token
+        if token is None:
+            self._error(
+                HTTPStatus.FORBIDDEN,
+                "Updates are disabled on this endpoint. Start it with `kg serve --update-token T` and send "
+                "`Authorization: Bearer T`.",
+            )
+            return
+        sent = self.headers.get("Authorization") or ""
+        if not sent.startswith("Bearer "):
+            self._error(
+                HTTPStatus.UNAUTHORIZED,
+                "Send `Authorization: Bearer <token>` to update.",
+                WWW_Authenticate='Bearer realm="kg"',
+            )
+            return
+        if not hmac.compare_digest(sent[len("Bearer "):].strip().encode(), token.encode()):
+            self._error(HTTPStatus.FORBIDDEN, "Wrong update token.")
+            return
+        sparql = params.get("update") or params.get("", "")
+        if not sparql.strip():
+            self._error(
+                HTTPStatus.BAD_REQUEST,
+                "Missing SPARQL update: send an 'update' form field or an application/sparql-update body.",
+            )
+            return
+        try:
+            self.server.store.update(sparql)
+        except QueryError as err:
+            self._error(HTTPStatus.BAD_REQUEST, str(err))
+            return
+        except KGError as err:
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+            return
+        self._send(HTTPStatus.NO_CONTENT)
+
+
+class SparqlServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that carries the store and the update token."""
+
+    daemon_threads = True
+
+    def __init__(self, store: Store, host: str, port: int, update_token: str | None) -> None:
+        self.store, self.update_token = store, update_token or None
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def make_server(
+    store: Store, host: str = "127.0.0.1", port: int = 7878, *, update_token: str | None = None
+) -> SparqlServer:
+    """A bound, not yet running server (``port=0`` picks a free port); call ``serve_forever``."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("Serving SPARQL on %s: anyone who can reach this address can query the store.", host)
+    return SparqlServer(store, host, port, update_token)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(store: Store, host: str = "127.0.0.1", port: int = 7878, update_token: str | None = None) -> None:
+    """Serve ``store`` until interrupted (Ctrl-C or SIGTERM), then close it.
+
+    Open an embedded store read-write (``open_store(store_dir=...)``) so it
+    holds the directory lock: a concurrent ``kg build`` then fails with a
+    clear message instead of writing under a reader. A remote store
+    (``open_store(endpoint=...)``) makes this a read-only front for a SPARQL
+    server that should not be exposed itself (docker-compose does this).
+    """
+    server = make_server(store, host, port, update_token=update_token)
+    print(f"SPARQL endpoint at {server.url}/query (updates {'enabled' if update_token else 'disabled'})", flush=True)
+    if threading.current_thread() is threading.main_thread():
+        # Stop cleanly on SIGTERM too (docker stop, Prefect cancellation), not only on Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        store.close()

@@ -1,0 +1,24 @@
+"""Embed stage: hypercomplex (quaternion, dihedron) KG embeddings on PyKEEN.
+
+- :func:`pipeline.embed.api.run_embed`: the stage entry (kept edges -> vectors).
+- :func:`pipeline.embed.train.train_and_evaluate`: backs ``kg embed``.
+- :mod:`pipeline.embed.interactions`, :mod:`pipeline.embed.models`: the models.
+
+Importing this package is cheap: torch and PyKEEN load with the submodules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["EmbedResult", "run_embed", "train_and_evaluate"]
+
+_LAZY = {"EmbedResult": "api", "run_embed": "api", "train_and_evaluate": "train"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,21 @@
+"""Filter stage: score candidate edges with a GNN and drop the implausible ones.
+
+Entry point: :func:`run_filter`. Importing this package does not import torch;
+the ``"gae"`` filter imports it when it runs.
+"""
+
+from pipeline.filter.api import FilterResult, percentile_threshold, run_filter
+from pipeline.filter.base import EdgeFilter, edge_filters
+from pipeline.filter.config import FilterConfig
+from pipeline.filter.graph import CandidateGraph, CandidateGraphError
+
+__all__ = [
+    "CandidateGraph",
+    "CandidateGraphError",
+    "EdgeFilter",
+    "FilterConfig",
+    "FilterResult",
+    "edge_filters",
+    "percentile_threshold",
+    "run_filter",
+]

@@ -1,0 +1,82 @@
+"""The contract every registered edge filter must meet, plus GAE ablations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.filter.base import EdgeFilter, edge_filters
+from pipeline.filter.config import GAE_COMPONENTS, FilterConfig
+from pipeline.filter.graph import CandidateGraph
+from pipeline.schema import NODE_FEATURES
+from tests.filter._graphs import community_graph, edges_table
+
+#: Few epochs: the contract is about shapes and determinism, not quality.
+FAST = dict(epochs=15, patience=5, hidden_dim=16)
+
+
+@pytest.fixture(scope="module")
+def graph() -> CandidateGraph:
+    edges, features, _ = community_graph(seed=1, size=8, p_in=0.5, num_noise=3, dim=8)
+    return CandidateGraph.from_tables(edges, features)
+
+
+def make(name: str, **overrides) -> EdgeFilter:
+    return edge_filters.make(name, config=FilterConfig(method=name, **{**FAST, **overrides}))
+
+
+@pytest.mark.parametrize("name", edge_filters.names())
+class TestEdgeFilterContract:
+    def test_is_an_edge_filter(self, name):
+        scorer = make(name)
+        assert isinstance(scorer, EdgeFilter) and scorer.name == name
+
+    def test_one_score_in_unit_interval_per_unique_edge(self, name, graph):
+        scores = make(name).score(graph)
+        assert isinstance(scores, np.ndarray) and scores.dtype == np.float32
+        assert scores.shape == (graph.num_edges,)
+        assert np.isfinite(scores).all() and (scores >= 0).all() and (scores <= 1).all()
+
+    def test_same_seed_same_scores(self, name, graph):
+        np.testing.assert_array_equal(make(name, seed=3).score(graph), make(name, seed=3).score(graph))
+
+    def test_no_edges_no_scores(self, name):
+        empty = CandidateGraph.from_tables(edges_table([]), NODE_FEATURES.empty_table())
+        assert make(name).score(empty).shape == (0,)
+
+
+def test_gae_depends_on_the_seed(graph):
+    assert not np.array_equal(make("gae", seed=1).score(graph), make("gae", seed=2).score(graph))
+
+
+def test_gae_leaves_global_rng_alone(graph):
+    import random
+
+    import torch
+
+    random.seed(0)
+    torch.manual_seed(0)
+    expected = (random.random(), torch.rand(1))
+    random.seed(0)
+    torch.manual_seed(0)
+    make("gae").score(graph)
+    assert (random.random(), torch.rand(1)) == expected
+
+
+@pytest.mark.parametrize(
+    "components",
+    [(), *[(c,) for c in GAE_COMPONENTS], ("topological", "local")],
+    ids=lambda c: "+".join(c) or "mlp-only",
+)
+@pytest.mark.parametrize("decoder", ["dot", "mlp"])
+def test_gae_ablations_run(graph, components, decoder):
+    scorer = make("gae", components=components, decoder=decoder, epochs=3)
+    scores = scorer.score(graph)
+    assert scores.shape == (graph.num_edges,) and ((scores >= 0) & (scores <= 1)).all()
+    assert set(scorer.model.components) == set(components)
+    assert [epoch for epoch, _ in scorer.training_log] == list(range(1, len(scorer.training_log) + 1))
+
+
+def test_confidence_blend(graph):
+    scores = make("gae", confidence_weight=1.0).score(graph)
+    np.testing.assert_allclose(scores, graph.confidence, rtol=1e-6)

@@ -1,0 +1,70 @@
+"""The remote backend against a real `oxigraph serve` (started per module)."""
+
+from __future__ import annotations
+
+import pytest
+from pyoxigraph import RdfFormat, parse
+
+from kg_store.oxigraph import OxigraphStore
+from kg_store.quads import document_quads, tables_to_quads
+from kg_store.remote import RemoteStore, insert_data
+from pipeline.errors import EndpointError, QueryError
+
+NASTY = ['say "hi"\n\\u0041 \\ \r\t', "\x00\x01\x7f", "\u202eevil\u200b", "বাংলা 😀", "'''", "}} GRAPH <x> {"]
+
+
+@pytest.fixture
+def remote(oxigraph_server):
+    with RemoteStore(f"{oxigraph_server}/query", batch_size=7) as store:
+        store.update("DROP SILENT ALL")
+        yield store
+
+
+def test_load_query_and_idempotence(remote, tables) -> None:
+    remote.load_quads(tables_to_quads(*tables))  # batch_size=7: several INSERT DATA requests
+    embedded = OxigraphStore()
+    embedded.load_quads(tables_to_quads(*tables))
+    assert remote.count_quads() == embedded.count_quads()
+    remote.load_quads(tables_to_quads(*tables))
+    assert remote.count_quads() == embedded.count_quads()
+    query = "SELECT ?s ?o ?c WHERE { ?s rel:wasBornIn ?o . ?a kg:object ?o ; kg:confidence ?c }"
+    assert remote.query(query).rows == embedded.query(query).rows
+    assert remote.query("ASK { ?s rel:wrote ?o }").boolean is False
+    graph = remote.query("CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a schema:Place ; rdfs:label ?l }")
+    assert graph.kind == "graph" and len(graph.triples) == 2
+    limited = remote.query("SELECT * WHERE { ?s ?p ?o }", limit=5)
+    assert len(limited) == 5 and limited.truncated
+
+
+def test_replace_documents(remote, table_maker, edge_row) -> None:
+    remote.load_quads(tables_to_quads(*table_maker()))
+    _, edges, documents = table_maker([edge_row("x9", "rahim", "lived in", "dhaka", "d1", True)])
+    remote.replace_documents(["d1"], document_quads(documents.slice(0, 1), edges))
+    assert remote.query("ASK { ?s rel:livedIn ?o }").boolean
+    assert not remote.query("ASK { ?s rel:wasBornIn ?o }").boolean
+    assert remote.query("ASK { ?s rel:অবস্থিত ?o }").boolean  # d2 untouched
+
+
+def test_nasty_literals_survive_insert_data(remote, tmp_path) -> None:
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    g = NamedNode("http://ex/g")
+    quads = [Quad(NamedNode(f"http://ex/s{i}"), NamedNode("http://ex/p"), Literal(v), g) for i, v in enumerate(NASTY)]
+    quads.append(Quad(NamedNode("http://ex/t"), NamedNode("http://ex/p"), Literal("x", language="bn"), g))
+    assert "GRAPH <http://ex/g>" in insert_data(quads)
+    remote.load_quads(quads)
+    values = {row[0].value for row in remote.query("SELECT ?o WHERE { ?s <http://ex/p> ?o }").rows}
+    assert values == set(NASTY) | {"x"}
+    dumped = list(parse(path=str(remote.dump(tmp_path / "d.nq")), format=RdfFormat.N_QUADS))
+    assert set(dumped) == set(quads)
+
+
+def test_errors_name_the_url(remote, port) -> None:
+    with pytest.raises(QueryError, match="rejected the SPARQL"):
+        remote.query("SELEC nothing")
+    dead = f"http://127.0.0.1:{port}/query"
+    with RemoteStore(dead, timeout_s=2) as store:
+        with pytest.raises(EndpointError, match=f"{dead} is unreachable"):
+            store.query("ASK {}")
+        with pytest.raises(EndpointError, match=f"127.0.0.1:{port}/update is unreachable"):
+            store.delete_documents(["d1"])

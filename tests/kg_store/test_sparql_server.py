@@ -1,0 +1,146 @@
+"""The SPARQL 1.1 Protocol endpoint, with a real server thread and httpx."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+import kg_store
+from kg_store.oxigraph import OxigraphStore
+from kg_store.quads import tables_to_quads
+from kg_store.remote import RemoteStore
+from kg_store.server import make_server
+from pipeline.errors import EndpointError, StoreError
+
+SELECT = "SELECT ?s ?o WHERE { ?s rel:wasBornIn ?o }"
+INSERT = "INSERT DATA { GRAPH <http://ex/g> { <http://ex/a> <http://ex/b> 'c' } }"
+
+
+def _serve(tables, update_token=None, **store_kwargs):
+    store = OxigraphStore(**store_kwargs)
+    store.load_quads(tables_to_quads(*tables))
+    server = make_server(store, "127.0.0.1", 0, update_token=update_token)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return server, store, thread
+
+
+@pytest.fixture
+def endpoint(tables):
+    """(url, store) of a read-only server (no update token)."""
+    server, store, thread = _serve(tables, limit=4)
+    yield server.url, store
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+    store.close()
+
+
+@pytest.fixture
+def writable(tables):
+    server, store, thread = _serve(tables, update_token="s3cret")
+    yield server.url, store
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+    store.close()
+
+
+def test_select_as_json_and_csv(endpoint) -> None:
+    url, store = endpoint
+    response = httpx.get(f"{url}/query", params={"query": SELECT})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/sparql-results+json")
+    body = response.json()
+    assert body["head"]["vars"] == ["s", "o"]
+    assert body["results"]["bindings"][0]["o"] == {"type": "uri", "value": f"{store.vocab.entity_ns}dhaka"}
+    response = httpx.post(f"{url}/query", data={"query": SELECT}, headers={"Accept": "text/csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.text.splitlines() == ["s,o", f"{store.vocab.entity_ns}rahim,{store.vocab.entity_ns}dhaka"]
+    tsv = httpx.post(f"{url}/query?format=tsv", content=SELECT, headers={"Content-Type": "application/sparql-query"})
+    assert tsv.text.startswith("?s\t?o")
+    xml = httpx.get(f"{url}/query", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+xml"})
+    assert "<boolean>true</boolean>" in xml.text
+
+
+def test_construct_limit_and_errors(endpoint) -> None:
+    url, _ = endpoint
+    turtle = httpx.get(f"{url}/query", params={"query": "CONSTRUCT WHERE { ?s a schema:Place }"})
+    assert turtle.headers["content-type"].startswith("text/turtle") and "schema:Place" in turtle.text
+    nt = httpx.get(f"{url}/query", params={"query": "CONSTRUCT WHERE { ?s a ?t }"}, headers={"Accept": "application/n-triples"})
+    assert nt.headers["content-type"] == "application/n-triples" and len(nt.text.splitlines()) == 4
+    limited = httpx.get(f"{url}/query", params={"query": "SELECT * { ?s ?p ?o }"})
+    assert len(limited.json()["results"]["bindings"]) == 4 and limited.headers["x-result-truncated"] == "true"
+    bad = httpx.get(f"{url}/query", params={"query": "SELEC ?s"})
+    assert bad.status_code == 400 and "Invalid SPARQL" in bad.text
+    assert httpx.get(f"{url}/query").status_code == 400
+    page = httpx.get(url + "/")
+    assert page.status_code == 200 and "Kept facts with provenance" in page.text
+
+
+def test_updates_are_refused_without_a_token(endpoint) -> None:
+    url, store = endpoint
+    before = store.count_quads()
+    assert httpx.post(f"{url}/update", data={"update": INSERT}).status_code == 403
+    auth = {"Authorization": "Bearer guess"}
+    assert httpx.post(f"{url}/update", data={"update": INSERT}, headers=auth).status_code == 403
+    assert store.count_quads() == before
+
+
+def test_updates_need_the_right_token(writable) -> None:
+    url, store = writable
+    before = store.count_quads()
+    missing = httpx.post(f"{url}/update", data={"update": INSERT})
+    assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
+    wrong = httpx.post(f"{url}/update", data={"update": INSERT}, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403 and store.count_quads() == before
+    ok = httpx.post(f"{url}/update", content=INSERT, headers={"Authorization": "Bearer s3cret", "Content-Type": "application/sparql-update"})
+    assert ok.status_code == 204 and store.count_quads() == before + 1
+
+
+def test_remote_backend_speaks_to_our_server(writable, tables) -> None:
+    url, store = writable
+    with RemoteStore(f"{url}/query", update_token="s3cret") as remote:
+        remote.delete_documents(["d1"])
+        assert not remote.query("ASK { ?s rel:wasBornIn ?o }").boolean
+        remote.load_quads(tables_to_quads(*tables))
+        assert remote.query("ASK { ?s rel:wasBornIn ?o }").boolean
+    with RemoteStore(f"{url}/query") as anonymous:
+        with pytest.raises(EndpointError, match="HTTP 401"):
+            anonymous.update(INSERT)
+
+
+def test_slow_queries_get_503(tables) -> None:
+    server, store, thread = _serve(tables, timeout_s=0.05)
+    store.update("INSERT DATA { GRAPH <http://ex/g> { " + " ".join(f"<http://ex/s{i}> <http://ex/p> {i} ." for i in range(100)) + " } }")
+    try:
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a <http://ex/p> ?b . ?c <http://ex/p> ?d . ?e <http://ex/p> ?f }"  # 10^6 rows: ~0.3 s
+        response = httpx.get(f"{server.url}/query", params={"query": slow})
+        assert response.status_code == 503 and "timed out after 0.05 s" in response.text
+    finally:
+        server.shutdown()
+        server.server_close()
+        store.close()
+
+
+def test_serve_holds_the_store_lock(tmp_path, tables, port) -> None:
+    """`kg serve` in its own process: it answers, and a writer gets the lock message."""
+    with OxigraphStore(tmp_path / "store") as store:
+        store.load_quads(tables_to_quads(*tables))
+    root = Path(kg_store.__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "pipeline.cli", "serve", "--store", str(tmp_path / "store"), "--port", str(port)]
+    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith(f"SPARQL endpoint at http://127.0.0.1:{port}/query")
+        answer = httpx.get(f"http://127.0.0.1:{port}/query", params={"query": "ASK { ?s rel:wasBornIn ?o }"})
+        assert answer.json()["boolean"] is True
+        with pytest.raises(StoreError, match="kg serve"):
+            OxigraphStore(tmp_path / "store")
+    finally:
+        proc.terminate()  # SIGTERM stops it cleanly
+        assert proc.wait(timeout=10) == 0
