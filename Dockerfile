@@ -6,6 +6,7 @@ COPY pipeline ./pipeline
 COPY flows ./flows
 COPY kg_store ./kg_store
 COPY examples ./examples
+COPY deploy ./deploy
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -c constraints.txt . \
     && kg --help > /dev/null
 ENV KG_WORKSPACE=/workspace

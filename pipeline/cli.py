@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -37,8 +38,10 @@ def _add_store_target(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_config(path: Path | None):
+    """``--config``, else ``$KG_CONFIG``, else the defaults."""
     from pipeline.config import PipelineConfig
 
+    path = path or os.environ.get("KG_CONFIG")
     return PipelineConfig.from_file(path) if path else PipelineConfig()
 
 
@@ -146,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "Re-running on the same inputs adds no duplicates.",
                        epilog="example:\n  kg build examples/corpus --workspace kg-workspace --config kg.toml")
     p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="files or folders to read")
-    p.add_argument("--config", type=Path, help="TOML config (see kg.example.toml); defaults otherwise")
+    p.add_argument("--config", type=Path, help="TOML config (see kg.example.toml); default: $KG_CONFIG, else built-in defaults")
     p.add_argument("--workspace", type=Path, default=Path("kg-workspace"), help="run folder (default: kg-workspace)")
     p.set_defaults(func=cmd_build)
 
@@ -171,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_target(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
-    p.add_argument("--update-token", help="token that allows SPARQL Update (default: read-only)")
+    p.add_argument("--update-token", default=os.environ.get("KG_UPDATE_TOKEN") or None,
+                   help="token that allows SPARQL Update (default: $KG_UPDATE_TOKEN, else read-only)")
     p.add_argument("--timeout", type=float, default=30.0, help="query timeout in seconds")
     p.add_argument("--limit", type=int, default=10_000, help="result row limit")
     p.set_defaults(func=cmd_serve)
@@ -205,7 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="(re)write the exports of a workspace", formatter_class=_formatter,
                        description="triples.tsv, OpenKE id files, N-Quads/N-Triples, entity_emb.txt/rel_emb.txt\n"
-                       "(DKPLM), .npy vectors, word2vec text and a data card, into WORKSPACE/exports.")
+                       "(DKPLM), .npy vectors, word2vec text and a data card, into WORKSPACE/exports.",
+                       epilog="example:\n  kg export --workspace kg-workspace")
     p.add_argument("--workspace", type=Path, default=Path("kg-workspace"))
     p.add_argument("--config", type=Path)
     p.set_defaults(func=cmd_export)
@@ -227,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The ephemeral Prefect server would try to phone home; there is no network to reach.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # Our own loggers say what happened; third-party chatter (httpx, gensim) stays at warnings unless -vv.
     logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
