@@ -21,37 +21,55 @@ IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 5, 15])
 
 
 @task(name="ingest", **IO_RETRIES)
-def ingest_task(inputs: list[str], workspace: str, config: PipelineConfig) -> int:
-    """Read sources into document batches; returns the number of batches."""
+def ingest_task(inputs: list[str], workspace: str, config: PipelineConfig) -> dict[str, int]:
+    """Read sources into the documents table; bad sources go to the quarantine table."""
     from pipeline.ingest.api import run_ingest
 
     ws, quarantined = Workspace(workspace), []
+    ws.clear_parts("documents")  # left by an interrupted run
 
     def quarantine(error) -> None:
         get_run_logger().warning("quarantined %s", error)
         quarantined.append({"source": error.source, "stage": "ingest", "reason": error.reason})
 
-    batches = 0
     for index, batch in enumerate(run_ingest(inputs, config=config.ingest, on_error=quarantine)):
         ws.write_part("documents", index, batch, DOCUMENTS)
-        batches += 1
     documents = ws.collect_parts("documents", DOCUMENTS)
     ws.write("quarantine", from_rows(quarantined, QUARANTINE), QUARANTINE)
     get_run_logger().info("ingested %d documents, quarantined %d sources", documents.num_rows, len(quarantined))
-    return documents.num_rows
+    return {"documents": documents.num_rows, "quarantined": len(quarantined)}
+
+
+@task(name="plan-extract")
+def plan_extract_task(workspace: str, config: PipelineConfig) -> int:
+    """Queue only new or changed documents for extraction; returns how many."""
+    from pipeline.incremental import plan_extraction
+
+    ws = Workspace(workspace)
+    pending = plan_extraction(ws, config)
+    ws.write("pending_documents", pending, DOCUMENTS)
+    return pending.num_rows
 
 
 @task(name="extract-batch")
 def extract_task(workspace: str, index: int, start: int, stop: int, config: PipelineConfig) -> dict[str, int]:
-    """Extract one batch of documents (rows start..stop of the documents table)."""
+    """Extract one batch of pending documents (rows start..stop)."""
     from pipeline.extract.api import run_extract
 
     ws = Workspace(workspace)
-    documents = ws.read("documents").slice(start, stop - start)
+    documents = ws.read("pending_documents").slice(start, stop - start)
     result = run_extract(documents, config=config.extract)
-    ws.write_part("mentions", index, result.mentions, MENTIONS)
-    ws.write_part("relations", index, result.relations, RELATIONS)
+    ws.write_part("mentions", index + 1, result.mentions, MENTIONS)  # part 0: rows reused from the last run
+    ws.write_part("relations", index + 1, result.relations, RELATIONS)
     return result.routes
+
+
+@task(name="collect-extraction")
+def collect_extraction_task(workspace: str, config: PipelineConfig) -> dict[str, int]:
+    from pipeline.incremental import record_extraction
+
+    mentions, relations = record_extraction(Workspace(workspace), config)
+    return {"mentions": mentions.num_rows, "relations": relations.num_rows}
 
 
 @task(name="link")
@@ -60,9 +78,7 @@ def link_task(workspace: str, config: PipelineConfig) -> int:
     from pipeline.schema import EDGES, ENTITIES, MENTION_LINKS
 
     ws = Workspace(workspace)
-    mentions = ws.collect_parts("mentions", MENTIONS)
-    relations = ws.collect_parts("relations", RELATIONS)
-    result = run_link(mentions, relations, config=config.link, lexicon_path=config.extract.lexicon_path)
+    result = run_link(ws.read("mentions"), ws.read("relations"), config=config.link, lexicon_path=config.extract.lexicon_path)
     ws.write("entities", result.entities, ENTITIES)
     ws.write("mention_links", result.mention_links, MENTION_LINKS)
     ws.write("edges", result.edges, EDGES)
@@ -95,10 +111,14 @@ def filter_task(workspace: str, config: PipelineConfig) -> dict:
 @task(name="embed")
 def embed_task(workspace: str, config: PipelineConfig) -> dict:
     from pipeline.embed.api import run_embed
+    from pipeline.embed.models import TEXT_MODELS
     from pipeline.schema import ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, TRAINING_LOG
 
     ws = Workspace(workspace)
-    result = run_embed(ws.read("scored_edges"), config=config.embed)
+    # text-enhanced models also read labels and the documents that mention each entity
+    text = config.embed.model.lower() in TEXT_MODELS
+    tables = {name: ws.read(name) for name in ("entities", "documents", "mentions", "mention_links")} if text else {}
+    result = run_embed(ws.read("scored_edges"), config=config.embed, **tables)
     ws.write("entity_embeddings", result.entities, ENTITY_EMBEDDINGS)
     ws.write("relation_embeddings", result.relations, RELATION_EMBEDDINGS)
     ws.write("embedding_training_log", result.training_log, TRAINING_LOG)
@@ -122,18 +142,35 @@ def export_task(workspace: str, config: PipelineConfig) -> dict:
 
 @task(name="report")
 def report_task(workspace: str, summary: dict) -> str:
-    from pipeline.report import write_report
+    from prefect.artifacts import create_markdown_artifact
 
-    return str(write_report(Workspace(workspace), summary))
+    from pipeline.report import summary_markdown, write_report
+
+    path = str(write_report(Workspace(workspace), summary))
+    create_markdown_artifact(summary_markdown({**summary, "report": path}), key="build-kg-summary",
+                             description="Counts and metrics of this build-kg run")
+    return path
 
 
 @flow(name="build-kg", log_prints=True)
-def build_kg(inputs: list[str], workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig()) -> dict:
-    """Build a knowledge graph from ``inputs`` (files or folders) into ``workspace``."""
+def build_kg(
+    inputs: list[str], workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig(), force: bool = False
+) -> dict:
+    """Build a knowledge graph from ``inputs`` (files or folders) into ``workspace``.
+
+    Skips the work when nothing changed since the last completed run (same
+    input files, config and code), unless ``force``.
+    """
+    from pipeline.incremental import build_fingerprint
+
     workspace = str(Path(workspace).resolve())
-    documents = ingest_task(inputs, workspace, config)
+    fingerprint = build_fingerprint(inputs, config)
+    if not force and (previous := _unchanged(workspace, fingerprint, config)):
+        return previous
+    ingested = ingest_task(inputs, workspace, config)
+    pending = plan_extract_task(workspace, config)
     size = config.extract.batch_size
-    batches = [(i, start, min(start + size, documents)) for i, start in enumerate(range(0, documents, size))]
+    batches = [(i, start, min(start + size, pending)) for i, start in enumerate(range(0, pending, size))]
     futures = extract_task.map(
         unmapped(workspace), [b[0] for b in batches], [b[1] for b in batches], [b[2] for b in batches], unmapped(config)
     )
@@ -141,7 +178,8 @@ def build_kg(inputs: list[str], workspace: str = "kg-workspace", config: Pipelin
     for future in futures:
         for key, count in future.result().items():
             routes[key] = routes.get(key, 0) + count
-    summary = {"documents": documents, "routes": routes}
+    summary = {**ingested, "extracted": pending, "routes": routes, "fingerprint": fingerprint}
+    summary["extraction"] = collect_extraction_task(workspace, config)
     summary["entities"] = link_task(workspace, config)
     summary["features"] = featurize_task(workspace, config)
     summary["filter"] = filter_task(workspace, config)
@@ -149,31 +187,65 @@ def build_kg(inputs: list[str], workspace: str = "kg-workspace", config: Pipelin
     summary["store"] = store_task(workspace, config)
     summary["export"] = export_task(workspace, config)
     summary["report"] = report_task(workspace, summary)
-    Workspace(workspace).write_json("run.json", summary)
+    Workspace(workspace).write_json("run.json", summary)  # written last: it marks the run complete
     logging.getLogger(__name__).info("build-kg finished: %s", summary)
     return summary
+
+
+def _unchanged(workspace: str, fingerprint: str, config: PipelineConfig) -> dict | None:
+    """The previous summary, marked up to date, when nothing changed since it was built."""
+    from pipeline.incremental import up_to_date
+
+    previous = up_to_date(Workspace(workspace), fingerprint, embedded_store=config.store.backend == "oxigraph")
+    if previous is not None:
+        logging.getLogger(__name__).info("build-kg: %s is up to date (inputs, config and code unchanged)", workspace)
+        return {**previous, "up_to_date": True}
+    return None
 
 
 def _task_runner(config: PipelineConfig):
     """The Prefect task runner chosen in ``config.orchestration``."""
     from prefect.task_runners import ThreadPoolTaskRunner
 
+    from pipeline.errors import ConfigError
+
     orchestration = config.orchestration
+    if orchestration.task_runner == "threads":
+        return ThreadPoolTaskRunner(max_workers=orchestration.max_workers)
+    if orchestration.task_runner == "sequential":
+        return ThreadPoolTaskRunner(max_workers=1)
     if orchestration.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
 
         if orchestration.dask_address:
             return DaskTaskRunner(address=orchestration.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": orchestration.max_workers, "dashboard_address": "127.0.0.1:0"})
-    if orchestration.task_runner == "sequential":
-        return ThreadPoolTaskRunner(max_workers=1)
-    if orchestration.task_runner == "threads":
-        return ThreadPoolTaskRunner(max_workers=orchestration.max_workers)
-    from pipeline.errors import ConfigError
+        # Worker processes, one thread each (spaCy and torch are not thread-friendly);
+        # the dashboard binds loopback, not 0.0.0.0 as Dask would.
+        return DaskTaskRunner(cluster_kwargs={"n_workers": orchestration.max_workers, "processes": True,
+                                              "threads_per_worker": 1, "dashboard_address": "127.0.0.1:0"})
+    if orchestration.task_runner == "ray":
+        try:
+            from prefect_ray import RayTaskRunner
+        except ImportError:
+            raise ConfigError("task_runner = 'ray' needs prefect-ray: pip install prefect-ray") from None
+        return RayTaskRunner(address=orchestration.ray_address,
+                             init_kwargs={"include_dashboard": False} if orchestration.ray_address is None else None)
+    raise ConfigError(
+        f"Unknown orchestration.task_runner {orchestration.task_runner!r}. Available: threads, dask, ray, sequential."
+    )
 
-    raise ConfigError(f"Unknown orchestration.task_runner {orchestration.task_runner!r}. Available: threads, dask, sequential.")
 
+def run_build(
+    inputs: list[str], *, workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig(), force: bool = False
+) -> dict:
+    """Run ``build-kg`` with the configured task runner (what ``kg build`` calls).
 
-def run_build(inputs: list[str], *, workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig()) -> dict:
-    """Run ``build-kg`` with the configured task runner (what ``kg build`` calls)."""
-    return build_kg.with_options(task_runner=_task_runner(config))(inputs=inputs, workspace=workspace, config=config)
+    An up-to-date workspace returns at once, before Prefect starts.
+    """
+    from pipeline.incremental import build_fingerprint
+
+    workspace = str(Path(workspace).resolve())
+    if not force and (previous := _unchanged(workspace, build_fingerprint(inputs, config), config)):
+        return previous
+    runner = _task_runner(config)
+    return build_kg.with_options(task_runner=runner)(inputs=inputs, workspace=workspace, config=config, force=force)

@@ -28,11 +28,13 @@ class OrchestrationConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    #: "threads" (default), "dask" (a local or remote Dask cluster) or "sequential".
+    #: "threads" (default), "dask" (a local or remote Dask cluster), "ray" (needs prefect-ray) or "sequential".
     task_runner: str = "threads"
     max_workers: int = 2
     #: Dask scheduler address; None starts a LocalCluster whose dashboard binds 127.0.0.1.
     dask_address: str | None = None
+    #: Ray cluster address ("ray://head:10001"); None starts a local Ray without its dashboard.
+    ray_address: str | None = None
 
 
 

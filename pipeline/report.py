@@ -1,8 +1,9 @@
 """A one-page HTML report of a run, for people who would rather look than read.
 
-Plots (embedded PNGs): documents per language, entity types, degree
-distribution, top relations, filter-score distribution with the threshold,
-and the embedding training curve.
+Plots (embedded PNGs): documents and entities per language, entity types,
+degree distribution, top relations, filter-score distribution with the
+threshold, the embedding training curve and a 2-D projection of the entity
+vectors; plus the run summary and the quarantined sources.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
     documents = ws.read("documents")
     plots.append(("Documents per language", _figure_png(_bar(Counter(documents.column("lang").to_pylist()), "Documents per language"))))
     entities = ws.read("entities")
+    label_langs = Counter(label["lang"] for labels in entities.column("labels").to_pylist() for label in labels or [])
+    plots.append(("Entities per language", _figure_png(_bar(label_langs, "Entities labelled per language"))))
     plots.append(("Entity types", _figure_png(_bar(Counter(entities.column("type").to_pylist()), "Entities per type"))))
     if ws.has("scored_edges"):
         scored = ws.read("scored_edges").to_pylist()
@@ -82,7 +85,30 @@ def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
             ax.set_xlabel("epoch")
 
         plots.append(("Training curve", _figure_png(loss_plot)))
+    if ws.has("entity_embeddings") and ws.read("entity_embeddings").num_rows >= 3:
+        plots.append(("Entity vectors (PCA)", _figure_png(_projection_plot(ws.read("entity_embeddings"), entities))))
     return plots
+
+
+def _projection_plot(embeddings, entities):
+    """Entity vectors projected on their first two principal components, coloured by type."""
+    import numpy as np
+
+    vectors = np.asarray(embeddings.column("vector").to_pylist(), dtype=np.float32)
+    centered = vectors - vectors.mean(axis=0)
+    _, _, components = np.linalg.svd(centered, full_matrices=False)
+    xy = centered @ components[:2].T
+    type_of = dict(zip(entities.column("entity_id").to_pylist(), entities.column("type").to_pylist()))
+    types = [type_of.get(entity_id, "?") for entity_id in embeddings.column("entity_id").to_pylist()]
+
+    def draw(ax):
+        for name in sorted(set(types)):
+            mask = np.array([t == name for t in types])
+            ax.scatter(xy[mask, 0], xy[mask, 1], s=8, label=name)
+        ax.legend(fontsize=6, markerscale=1.5)
+        ax.set_title("Entity embeddings, 2-D PCA")
+
+    return draw
 
 
 def write_report(ws: Workspace, summary: dict) -> Path:
@@ -94,9 +120,30 @@ def write_report(ws: Workspace, summary: dict) -> Path:
         f'<figure><img alt="{html.escape(t)}" src="data:image/png;base64,{png}"><figcaption>{html.escape(t)}</figcaption></figure>'
         for t, png in _plots(ws, summary)
     )
+    quarantined = ws.read("quarantine").to_pylist() if ws.has("quarantine") else []
+    if quarantined:
+        figures += "<h2>Quarantined sources</h2><table>" + "".join(
+            f"<tr><td>{html.escape(r['source'])}</td><td>{html.escape(r['reason'])}</td></tr>" for r in quarantined
+        ) + "</table>"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>kg-pipeline report</title>
 <style>body{{font-family:sans-serif;margin:2em}} figure{{display:inline-block;margin:1em}} th{{text-align:left;padding-right:1em}}</style>
 </head><body><h1>kg-pipeline run</h1><p>Workspace: {html.escape(str(ws.root))}</p><table>{rows}</table>{figures}</body></html>"""
     path = ws.root / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def summary_markdown(summary: dict) -> str:
+    """The run's key counts and metrics as Markdown (a Prefect artifact on the flow run)."""
+    store, filtered, embed = summary.get("store", {}), summary.get("filter", {}), summary.get("embed", {})
+    rows = [
+        ("documents", summary.get("documents")),
+        ("routes (language:extractor)", ", ".join(f"{k} {v}" for k, v in sorted(summary.get("routes", {}).items()))),
+        ("quarantined sources", summary.get("quarantined", 0)),
+        ("entities", summary.get("entities")),
+        ("candidate edges / kept", f"{filtered.get('edges')} / {filtered.get('kept')} ({filtered.get('method')})"),
+        ("embedding", f"{embed.get('model')} dim {embed.get('dim')} on {embed.get('device')}"),
+        ("quads in store (added this run)", f"{store.get('quads')} ({store.get('quads_added')})"),
+        ("report", summary.get("report")),
+    ]
+    return "# build-kg\n\n| | |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)

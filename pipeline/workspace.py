@@ -74,6 +74,11 @@ class Workspace:
         """Write one batch's share of table ``name`` (``name.part00003``)."""
         return self.write(f"{name}.part{index:05d}", table, schema)
 
+    def clear_parts(self, name: str) -> None:
+        """Remove parts of ``name`` left behind by an interrupted run."""
+        for part in (self.root / "tables").glob(f"{name}.part*.parquet"):
+            part.unlink()
+
     def collect_parts(self, name: str, schema: pa.Schema) -> pa.Table:
         """Concatenate the parts of ``name`` in batch order into one table ``name``, removing the parts."""
         parts = sorted((self.root / "tables").glob(f"{name}.part*.parquet"))
