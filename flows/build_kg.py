@@ -9,6 +9,7 @@ batches; IO-bound tasks retry with backoff.
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -111,14 +112,10 @@ def filter_task(workspace: str, config: PipelineConfig) -> dict:
 @task(name="embed")
 def embed_task(workspace: str, config: PipelineConfig) -> dict:
     from pipeline.embed.api import run_embed
-    from pipeline.embed.models import TEXT_MODELS
     from pipeline.schema import ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, TRAINING_LOG
 
     ws = Workspace(workspace)
-    # text-enhanced models also read labels and the documents that mention each entity
-    text = config.embed.model.lower() in TEXT_MODELS
-    tables = {name: ws.read(name) for name in ("entities", "documents", "mentions", "mention_links")} if text else {}
-    result = run_embed(ws.read("scored_edges"), config=config.embed, **tables)
+    result = run_embed(ws.read("scored_edges"), config=config.embed)
     ws.write("entity_embeddings", result.entities, ENTITY_EMBEDDINGS)
     ws.write("relation_embeddings", result.relations, RELATION_EMBEDDINGS)
     ws.write("embedding_training_log", result.training_log, TRAINING_LOG)
@@ -167,29 +164,41 @@ def build_kg(
     fingerprint = build_fingerprint(inputs, config)
     if not force and (previous := _unchanged(workspace, fingerprint, config)):
         return previous
+    progress = _progress_bar()
     ingested = ingest_task(inputs, workspace, config)
     pending = plan_extract_task(workspace, config)
+    progress.update(2)
     size = config.extract.batch_size
     batches = [(i, start, min(start + size, pending)) for i, start in enumerate(range(0, pending, size))]
     futures = extract_task.map(
         unmapped(workspace), [b[0] for b in batches], [b[1] for b in batches], [b[2] for b in batches], unmapped(config)
     )
+    progress.total += len(batches)
     routes: dict[str, int] = {}
     for future in futures:
         for key, count in future.result().items():
             routes[key] = routes.get(key, 0) + count
+        progress.update()
     summary = {**ingested, "extracted": pending, "routes": routes, "fingerprint": fingerprint}
-    summary["extraction"] = collect_extraction_task(workspace, config)
-    summary["entities"] = link_task(workspace, config)
-    summary["features"] = featurize_task(workspace, config)
-    summary["filter"] = filter_task(workspace, config)
-    summary["embed"] = embed_task(workspace, config)
-    summary["store"] = store_task(workspace, config)
-    summary["export"] = export_task(workspace, config)
+    for key, stage in (("extraction", collect_extraction_task), ("entities", link_task),
+                       ("features", featurize_task), ("filter", filter_task), ("embed", embed_task),
+                       ("store", store_task), ("export", export_task)):
+        progress.set_postfix_str(stage.name)
+        summary[key] = stage(workspace, config)
+        progress.update()
     summary["report"] = report_task(workspace, summary)
+    progress.update()
+    progress.close()
     Workspace(workspace).write_json("run.json", summary)  # written last: it marks the run complete
     logging.getLogger(__name__).info("build-kg finished: %s", summary)
     return summary
+
+
+def _progress_bar():
+    """A bar over the stages (and extraction batches) when a person watches a terminal, else a silent one."""
+    from tqdm import tqdm
+
+    return tqdm(total=10, desc="build-kg", unit="step", disable=not sys.stderr.isatty(), leave=False)
 
 
 def _unchanged(workspace: str, fingerprint: str, config: PipelineConfig) -> dict | None:
