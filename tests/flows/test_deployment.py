@@ -105,7 +105,7 @@ def test_deployment_run_by_a_worker_completes_and_fills_the_store(prefect_server
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         params = {"inputs": [str(corpus)], "workspace": str(workspace),
-                  "config": {"embed": {"epochs": 2, "dim": 4}, "filter": {"epochs": 10}}}
+                  "config": {"embed": {"epochs": 2, "dim": 4}, "filter": {"method": "none"}}}
         output = _prefect("deployment", "run", "build-kg/daily", "--params", json.dumps(params), env=env)
         run_id = re.search(r"UUID: ([0-9a-f-]{36})", output).group(1)
         api = env["PREFECT_API_URL"]
