@@ -112,10 +112,14 @@ def filter_task(workspace: str, config: PipelineConfig) -> dict:
 @task(name="embed")
 def embed_task(workspace: str, config: PipelineConfig) -> dict:
     from pipeline.embed.api import run_embed
+    from pipeline.embed.models import TEXT_MODELS
     from pipeline.schema import ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, TRAINING_LOG
 
     ws = Workspace(workspace)
-    result = run_embed(ws.read("scored_edges"), config=config.embed)
+    # text-enhanced models also read labels and the documents that mention each entity
+    text = config.embed.model.lower() in TEXT_MODELS
+    tables = {name: ws.read(name) for name in ("entities", "documents", "mentions", "mention_links")} if text else {}
+    result = run_embed(ws.read("scored_edges"), config=config.embed, **tables)
     ws.write("entity_embeddings", result.entities, ENTITY_EMBEDDINGS)
     ws.write("relation_embeddings", result.relations, RELATION_EMBEDDINGS)
     ws.write("embedding_training_log", result.training_log, TRAINING_LOG)
@@ -131,10 +135,10 @@ def store_task(workspace: str, config: PipelineConfig) -> dict:
 
 
 @task(name="export", **IO_RETRIES)
-def export_task(workspace: str, config: PipelineConfig) -> dict:
+def export_task(workspace: str, config: PipelineConfig, summary: dict | None = None) -> dict:
     from pipeline.export.api import run_export
 
-    return run_export(Workspace(workspace), config=config.export, base_iri=config.store.base_iri)
+    return run_export(Workspace(workspace), config=config.export, base_iri=config.store.base_iri, summary=summary)
 
 
 @task(name="report")
@@ -182,10 +186,12 @@ def build_kg(
     summary = {**ingested, "extracted": pending, "routes": routes, "fingerprint": fingerprint}
     for key, stage in (("extraction", collect_extraction_task), ("entities", link_task),
                        ("features", featurize_task), ("filter", filter_task), ("embed", embed_task),
-                       ("store", store_task), ("export", export_task)):
+                       ("store", store_task)):
         progress.set_postfix_str(stage.name)
         summary[key] = stage(workspace, config)
         progress.update()
+    summary["export"] = export_task(workspace, config, summary)  # the data card names the models used
+    progress.update()
     summary["report"] = report_task(workspace, summary)
     progress.update()
     progress.close()

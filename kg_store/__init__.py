@@ -22,6 +22,7 @@ _EXPORTS = {
     "QueryResult": "kg_store.base",
     "store_backends": "kg_store.backends",
     "tables_to_quads": "kg_store.quads",
+    "tables_to_nquads": "kg_store.quads",
     "StoreConfig": "kg_store.config",
 }
 

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import os
-from itertools import chain
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,7 +26,8 @@ from pipeline.workspace import Workspace
 from kg_store.base import QueryResult, Store, store_backends
 from kg_store.config import StoreConfig
 from kg_store.formats import RESULT_FORMATS, format_table, serialize_result, to_python, to_sparql_json
-from kg_store.quads import document_quads, edge_doc_ids, entity_quads, relation_quads
+from kg_store.iri import document_iri
+from kg_store.quads import edge_doc_ids, tables_to_nquads
 from kg_store.vocab import Vocab
 
 _TABLES = {"entities": ENTITIES, "scored_edges": SCORED_EDGES, "documents": DOCUMENTS}
@@ -64,7 +64,8 @@ def open_store(
     workspace). ``read_only`` opens an embedded store without taking its lock.
     """
     common = {"base_iri": config.base_iri, "timeout_s": config.query_timeout_s, "limit": config.result_limit}
-    remote = {"update_token": config.update_token, "batch_size": config.batch_size, **common}
+    remote = {"update_token": config.update_token, "batch_size": config.batch_size,
+              "graph_store_endpoint": config.graph_store_endpoint, **common}
     if endpoint is not None:
         return store_backends.make("remote", query_endpoint=endpoint, update_endpoint=config.update_endpoint, **remote)
     if store_dir is None and workspace is not None and config.backend == "oxigraph":
@@ -85,8 +86,11 @@ def open_store(
 def run_store(workspace: Workspace, *, config: StoreConfig = StoreConfig()) -> dict:
     """Load the workspace's tables into its store; returns counts for the run report.
 
-    Returns ``{"quads", "quads_added", "entities", "relations", "documents",
-    "facts_kept", "facts_dropped"}``; ``quads_added`` is 0 on a re-run.
+    The store ends up mirroring the tables: the entities graph and every
+    document's graph are replaced, and graphs of documents no longer in the
+    tables are deleted. Returns ``{"quads", "quads_added", "entities",
+    "relations", "documents", "documents_removed", "facts_kept",
+    "facts_dropped"}``; ``quads_added`` is 0 on a re-run.
     """
     entities, edges, documents = (_read(workspace, name) for name in ("entities", "scored_edges", "documents"))
     vocab = Vocab(config.base_iri)
@@ -95,14 +99,12 @@ def run_store(workspace: Workspace, *, config: StoreConfig = StoreConfig()) -> d
     kept = int(pc.sum(pc.fill_null(edges.column("kept"), False).cast(pa.int64())).as_py() or 0)
     with open_store(workspace=workspace, config=config) as store:
         before = store.count_quads()
-        try:
-            store.replace_graphs(
-                [vocab.entities_graph],
-                chain(entity_quads(entities, base_iri=vocab), relation_quads(predicates, base_iri=vocab)),
-            )
-            store.replace_documents(
-                doc_ids, document_quads(documents, edges, base_iri=vocab, include_text=config.include_text)
-            )
+        stale = sorted(store.document_ids() - set(doc_ids))
+        try:  # ids are checked before anything is dropped
+            text = tables_to_nquads(entities, edges, documents, base_iri=config.base_iri,
+                                    include_text=config.include_text)
+            store.drop_graphs([vocab.entities_graph, *(document_iri(d, vocab) for d in [*doc_ids, *stale])])
+            store.load_nquads(text)
         except ValueError as err:  # an empty id cannot be minted into an IRI
             raise StoreError(
                 f"Cannot turn the tables in {workspace.root} into RDF: {err}. Re-run `kg build`."
@@ -114,6 +116,7 @@ def run_store(workspace: Workspace, *, config: StoreConfig = StoreConfig()) -> d
         "entities": entities.num_rows,
         "relations": len(predicates),
         "documents": len(doc_ids),
+        "documents_removed": len(stale),
         "facts_kept": kept,
         "facts_dropped": edges.num_rows - kept,
     }

@@ -70,6 +70,16 @@ class Store(ABC):
     def load_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads (streamed; duplicates of stored quads are no-ops)."""
 
+    def load_nquads(self, chunks: Iterable[bytes]) -> None:
+        """Add N-Quads text (chunks of whole lines, e.g. from :func:`kg_store.quads.tables_to_nquads`).
+
+        Backends that parse N-Quads natively override this; by default the
+        text is parsed into quads for :meth:`load_quads`.
+        """
+        from kg_store.quads import parse_nquads
+
+        self.load_quads(parse_nquads(chunks))
+
     @abstractmethod
     def drop_graphs(self, graphs: Iterable[NamedNode]) -> None:
         """Remove named graphs and all their quads; missing graphs are fine."""
@@ -82,6 +92,18 @@ class Store(ABC):
     def replace_documents(self, doc_ids: Iterable[str], quads: Iterable[Quad]) -> None:
         """Re-load documents: their old graphs go first, so no stale fact survives."""
         self.replace_graphs([document_iri(d, self.vocab) for d in doc_ids], quads)
+
+    def graphs(self) -> list[NamedNode]:
+        """Names of the named graphs."""
+        result = self.query("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }", limit=2**62)
+        return [g for (g,) in result.rows if isinstance(g, NamedNode)]
+
+    def document_ids(self) -> set[str]:
+        """Ids of the documents that have a graph in the store."""
+        from urllib.parse import unquote
+
+        prefix = self.vocab.document_ns
+        return {unquote(g.value[len(prefix):]) for g in self.graphs() if g.value.startswith(prefix)}
 
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         """Remove documents' graphs (their facts and provenance)."""
@@ -108,6 +130,14 @@ class Store(ABC):
     @abstractmethod
     def dump(self, path: str | Path, format: str | RdfFormat | None = None) -> Path:
         """Write the store to ``path`` (format from its name or extension)."""
+
+    def rdflib_dataset(self):
+        """This store as an ``rdflib.Dataset`` (default graph = union of the named graphs).
+
+        For users who want rdflib's API; loads should still go through
+        :meth:`load_nquads`/:meth:`load_quads`, which are much faster.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no rdflib view")
 
     def close(self) -> None:
         """Release the store (locks, connections). Safe to call twice."""

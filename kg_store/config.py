@@ -19,6 +19,10 @@ class StoreConfig(BaseModel):
     #: Oxigraph: ``oxigraph serve --union-default-graph``).
     query_endpoint: str | None = None
     update_endpoint: str | None = None
+    #: SPARQL 1.1 Graph Store HTTP Protocol endpoint of the remote server
+    #: (Oxigraph: http://127.0.0.1:7878/store). When set, loads and graph
+    #: drops go through it instead of SPARQL Update.
+    graph_store_endpoint: str | None = None
     #: Bearer token sent with updates to a remote endpoint (``kg serve --update-token``).
     update_token: str | None = None
     #: Seconds before a query is abandoned; result rows returned at most.

@@ -71,8 +71,11 @@ def encode_segment(text: str) -> str:
         else:
             out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
     encoded = "".join(out)
-    # "." and ".." are path navigation, not names.
-    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
+    # "." and ".." are path navigation, not names; a final "." is lost when an
+    # IRI ends a sentence, and rdflib cannot read it back from Turtle (``ex:a\.``).
+    if encoded in (".", ".."):
+        return encoded.replace(".", "%2E")
+    return encoded[:-1] + "%2E" if encoded.endswith(".") else encoded
 
 
 def _is_word_char(ch: str) -> bool:

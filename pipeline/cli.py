@@ -22,6 +22,7 @@ examples:
   kg extract --input docs.jsonl --output pred.jsonl --lang auto
   kg eval extract --gold gold.jsonl --pred pred.jsonl
   kg embed --dataset nations --model quaternion --epochs 100
+  kg train ner --lang bn
   kg serve --workspace kg-workspace --port 7878
 """
 
@@ -53,7 +54,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     if not args.inputs:
         raise SystemExit("kg build: give at least one INPUT file or folder, e.g. `kg build examples/corpus`.")
-    summary = run_build([str(p) for p in args.inputs], workspace=str(args.workspace), config=_load_config(args.config))
+    summary = run_build([str(p) for p in args.inputs], workspace=str(args.workspace), config=_load_config(args.config),
+                        force=args.force)
     print(json.dumps(summary, ensure_ascii=False, default=str))
     return 0
 
@@ -96,12 +98,38 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    from pipeline.embed.train import train_and_evaluate
+    from pipeline.embed.models import TEXT_MODELS
+    from pipeline.embed.presets import resolve_settings
+    from pipeline.embed.train import load_dataset, train_and_evaluate
 
-    result = train_and_evaluate(args.dataset, model=args.model, dim=args.dim, epochs=args.epochs,
-                                batch_size=args.batch_size, lr=args.lr, negatives=args.negatives, seed=args.seed,
-                                device=args.device)
+    if args.algebra and args.model.lower() not in TEXT_MODELS:
+        raise SystemExit(f"kg embed: --algebra applies to {', '.join(TEXT_MODELS)}; "
+                         f"for structure only use --model quaternion or --model dihedron")
+    size = load_dataset(args.dataset).training.num_triples if args.preset == "best" else 0
+    settings = resolve_settings(args.preset, size, dim=args.dim, epochs=args.epochs, batch_size=args.batch_size,
+                                lr=args.lr, negatives=args.negatives, reciprocal=args.reciprocal,
+                                early_stopping=args.early_stopping, eval_every=args.eval_every, patience=args.patience)
+    model_kwargs = {key: value for key, value in (("algebra", args.algebra), ("bias", args.bias), ("n3", args.n3))
+                    if value is not None}
+    result = train_and_evaluate(args.dataset, model=args.model, seed=args.seed, device=args.device,
+                                mixed_precision=args.mixed_precision, model_kwargs=model_kwargs, **settings)
     print(json.dumps(result))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pipeline.ner.train import BUNDLED_DATA, train_ner
+
+    data = args.data or BUNDLED_DATA.get(args.lang)
+    if data is None:
+        raise SystemExit(f"kg train ner: no bundled data for {args.lang!r}; give --data gold.jsonl")
+    output = args.output
+    if output is None and args.lang == "bn":
+        from pipeline.extract.bangla import bundled_ner_path
+
+        output = bundled_ner_path()
+    result = train_ner(data, output, lang=args.lang, epochs=args.epochs, seed=args.seed, lexicon_path=args.lexicon)
+    print(json.dumps({k: v for k, v in result.items() if k != "history"}, ensure_ascii=False))
     return 0
 
 
@@ -118,7 +146,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.what == "filter":
         from pipeline.evaluate.filter_eval import evaluate_filter
 
-        result = evaluate_filter(args.gold, config=_load_config(args.config), limit=args.limit)
+        result = evaluate_filter(args.gold, config=_load_config(args.config), limit=args.limit, curves=bool(args.plot))
+        if args.plot:
+            from pipeline.report import precision_recall_png
+
+            args.plot.write_bytes(precision_recall_png(result))
+            del result["curves"]
     else:
         if not args.pred:
             raise SystemExit(f"kg eval {args.what}: --pred is required")
@@ -146,11 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="run the whole build-kg flow on files or folders", formatter_class=_formatter,
                        description="Ingest .txt/.md/.jsonl/.csv inputs, extract, link, featurize, filter, embed,\n"
                        "store (embedded Oxigraph) and export, all into one workspace folder.\n"
-                       "Re-running on the same inputs adds no duplicates.",
+                       "Re-running is incremental: with nothing changed it returns at once; otherwise only new or\n"
+                       "changed documents are extracted, and documents that disappeared leave the store.",
                        epilog="example:\n  kg build examples/corpus --workspace kg-workspace --config kg.toml")
     p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="files or folders to read")
     p.add_argument("--config", type=Path, help="TOML config (see kg.example.toml); default: $KG_CONFIG, else built-in defaults")
     p.add_argument("--workspace", type=Path, default=Path("kg-workspace"), help="run folder (default: kg-workspace)")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild even when inputs, config and code are unchanged since the last run")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("query", help="answer a SPARQL query over the store", formatter_class=_formatter,
@@ -194,22 +230,53 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("embed", help="train and evaluate a KG embedding model", formatter_class=_formatter,
                        description="Train on a PyKEEN dataset or a folder with train.txt/valid.txt/test.txt and report\n"
                        "filtered rank metrics (both sides). The last stdout line is JSON.\n"
-                       "Models: quaternion, dihedron, or a PyKEEN model name (rotate, quate, ...).",
-                       epilog="example:\n  kg embed --dataset nations --model dihedron --dim 64 --epochs 100")
+                       "Models: quaternion, dihedron (structure only); tetra, robin, lion (text-enhanced, reading\n"
+                       "DIR/entity2text.tsv, else entity labels; --algebra quaternion|dihedron); or a PyKEEN model\n"
+                       "name (rotate, quate, ...). Unset options come from --preset, else the defaults shown.",
+                       epilog="examples:\n  kg embed --dataset nations --model dihedron --dim 64 --epochs 100\n"
+                       "  kg embed --dataset ../shared/data/kg/umls --model tetra --algebra dihedron\n"
+                       "  kg embed --dataset kinships --model dihedron --preset best")
     p.add_argument("--dataset", required=True, help="nations, umls, kinships, or a folder")
     p.add_argument("--model", default="quaternion", help="model name (default: quaternion)")
-    p.add_argument("--dim", type=int, default=64, help="embedding size per component (default: 64)")
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--negatives", type=int, default=16, help="negative samples per positive")
+    p.add_argument("--algebra", choices=["quaternion", "dihedron"], help="product of tetra/robin/lion (default: quaternion)")
+    p.add_argument("--preset", choices=["fast", "best"], help="fast: a quick demo; best: tuned by graph size")
+    p.add_argument("--dim", type=int, help="hypercomplex numbers per vector (default: 64)")
+    p.add_argument("--epochs", type=int, help="(most) training epochs (default: 100)")
+    p.add_argument("--batch-size", type=int, help="default: 256")
+    p.add_argument("--lr", type=float, help="Adam learning rate (default: 0.01)")
+    p.add_argument("--negatives", type=int, help="negative samples per positive (default: 16)")
+    p.add_argument("--reciprocal", action="store_true", default=None, help="also train on inverse triples")
+    p.add_argument("--bias", action="store_true", default=None, help="entity biases b_h + b_t (our models)")
+    p.add_argument("--n3", type=float, help="N3 regulariser weight on entity vectors (our models; default: off)")
+    p.add_argument("--early-stopping", action="store_true", default=None,
+                   help="stop when validation MRR stalls; test the best weights")
+    p.add_argument("--eval-every", type=int, help="epochs between validations (default: 10)")
+    p.add_argument("--patience", type=int, help="validations without gain before stopping (default: 3)")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--mixed-precision", action="store_true", help="bfloat16 autocast in training")
     p.set_defaults(func=cmd_embed)
 
+    p = sub.add_parser("train", help="train a model the pipeline ships (ner)", formatter_class=_formatter,
+                       description="ner: a small spaCy NER from JSONL gold spans ({\"text\", \"entities\": [[start, end,\n"
+                       "label]]}), with a fixed seeded 80/10/10 split; the best dev epoch is kept and exact-span\n"
+                       "P/R/F1 on the held-out test part is printed as JSON. For bn the bundled CC0 data and\n"
+                       "output folder (pipeline/resources/bn_ner, used by `kg extract --lang bn`) are defaults.",
+                       epilog="example:\n  kg train ner --lang bn\n"
+                       "  kg train ner --lang bn --data my_gold.jsonl --output my_bn_ner --epochs 10")
+    p.add_argument("what", choices=["ner"])
+    p.add_argument("--lang", required=True, help="language code, e.g. bn")
+    p.add_argument("--data", type=Path, help="gold JSONL (default for bn: the bundled BanglaKit data)")
+    p.add_argument("--output", type=Path, help="model folder to write (default for bn: the bundled model)")
+    p.add_argument("--epochs", type=int, default=16, help="most epochs; stops early when dev F1 stalls (default: 16)")
+    p.add_argument("--seed", type=int, default=42, help="split and training seed (default: 42)")
+    p.add_argument("--lexicon", help="bilingual lexicon whose names join the gazetteer (default: bundled)")
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("export", help="(re)write the exports of a workspace", formatter_class=_formatter,
-                       description="triples.tsv, OpenKE id files, N-Quads/N-Triples, entity_emb.txt/rel_emb.txt\n"
-                       "(DKPLM), .npy vectors, word2vec text and a data card, into WORKSPACE/exports.",
+                       description="triples.tsv, OpenKE id files, N-Quads/N-Triples/Turtle, entity_emb.txt/rel_emb.txt\n"
+                       "(DKPLM), .npy vectors, word2vec text, the DKPLM long-tail entities with their\n"
+                       "pseudo-token triples and an [ENT]-marked corpus, and a data card, into WORKSPACE/exports.",
                        epilog="example:\n  kg export --workspace kg-workspace")
     p.add_argument("--workspace", type=Path, default=Path("kg-workspace"))
     p.add_argument("--config", type=Path)
@@ -226,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pred", type=Path, help="predictions (extract, ner)")
     p.add_argument("--config", type=Path)
     p.add_argument("--limit", type=int, help="filter: use only the first N gold texts")
+    p.add_argument("--plot", type=Path, help="filter: also write both precision-recall curves to this PNG")
     p.set_defaults(func=cmd_eval)
     return parser
 

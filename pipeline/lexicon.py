@@ -44,6 +44,26 @@ def strip_bangla_suffix(word: str, known: frozenset[str] | set[str] = frozenset(
     return word, ""
 
 
+def bangla_stem(word: str) -> str:
+    """Rule stem of one word: its longest case/plural ending cut off, if two letters remain.
+
+    It over-cuts now and then ("ঠাকুর" -> "ঠাকু"), but always the same way, which
+    is what a model feature needs; names keep their surface form elsewhere.
+    """
+    return strip_bangla_suffix(word)[0]
+
+
+def use_stem_norms(nlp) -> None:
+    """Make token NORM the Bangla stem in ``nlp`` (set before any text is processed).
+
+    spaCy does not save lexeme attribute getters, so loaders of a model trained
+    this way must call it again (:func:`pipeline.extract.bangla.load_bangla_pipeline` does).
+    """
+    from spacy.attrs import NORM
+
+    nlp.vocab.lex_attr_getters[NORM] = bangla_stem
+
+
 @dataclass
 class Lexicon:
     """Bangla surface forms -> English equivalents and types."""
@@ -54,12 +74,25 @@ class Lexicon:
     def load(cls, path: str | Path | None = None) -> "Lexicon":
         return _load(str(path) if path else None)
 
-    def english(self, bangla: str) -> str | None:
+    def lookup(self, bangla: str) -> tuple[str, str] | None:
+        """(english, type) of ``bangla``, also when its last word carries a case ending ("ঢাকার")."""
+        bangla = unicodedata.normalize("NFC", bangla.strip())
         hit = self.entries.get(bangla)
+        if hit is None and bangla:
+            head, _, last = bangla.rpartition(" ")
+            for suffix in BANGLA_SUFFIXES:
+                if last.endswith(suffix) and len(last) - len(suffix) >= 2:
+                    hit = self.entries.get(f"{head} {last[: -len(suffix)]}".strip())
+                    if hit:
+                        break
+        return hit
+
+    def english(self, bangla: str) -> str | None:
+        hit = self.lookup(bangla)
         return hit[0] if hit else None
 
     def entity_type(self, bangla: str) -> str | None:
-        hit = self.entries.get(bangla)
+        hit = self.lookup(bangla)
         return hit[1] if hit and hit[1] != "RELATION" else None
 
     @property

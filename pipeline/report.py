@@ -42,6 +42,28 @@ def _bar(counts: Counter, title: str, xlabel: str = ""):
     return draw
 
 
+def precision_recall_plot(evaluation: dict):
+    """Draw the precision-recall curves of a filter evaluation (``measure(..., curves=True)``): confidence vs filter."""
+
+    def draw(ax):
+        for name, color in (("confidence", "#4C72B0"), ("filter", "#C44E52")):
+            recall, precision = evaluation["curves"][name]
+            ap = evaluation.get(f"ap_{name}")
+            ax.step(recall, precision, where="post", color=color, label=f"{name} (AP {ap})" if ap is not None else name)
+        ax.set_title("Candidate edges vs gold pairs")
+        ax.set_xlabel("recall (of gold pairs)")
+        ax.set_ylabel("precision")
+        ax.set_ylim(0, 1.02)
+        ax.legend()
+
+    return draw
+
+
+def precision_recall_png(evaluation: dict) -> bytes:
+    """The precision-recall plot of :func:`precision_recall_plot` as PNG bytes (``kg eval filter --plot``)."""
+    return base64.b64decode(_figure_png(precision_recall_plot(evaluation)))
+
+
 def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
     plots = []
     documents = ws.read("documents")
@@ -76,6 +98,8 @@ def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
             ax.set_xlabel("score")
 
         plots.append(("Filter scores", _figure_png(score_plot)))
+    if summary.get("filter_eval", {}).get("curves"):  # from `kg eval filter` (gold pairs known)
+        plots.append(("Filter precision-recall", _figure_png(precision_recall_plot(summary["filter_eval"]))))
     if ws.has("embedding_training_log"):
         log = ws.read("embedding_training_log").to_pylist()
 

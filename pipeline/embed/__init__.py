@@ -1,8 +1,12 @@
-"""Embed stage: hypercomplex (quaternion, dihedron) KG embeddings on PyKEEN.
+"""Embed stage: hypercomplex KG embeddings on PyKEEN (Nayyeri et al., ISWC 2023).
+
+Structure-only ``quaternion`` and ``dihedron``; text-enhanced ``tetra``,
+``robin`` and ``lion`` (:mod:`pipeline.embed.text`), each in either algebra.
 
 - :func:`pipeline.embed.api.run_embed`: the stage entry (kept edges -> vectors).
 - :func:`pipeline.embed.train.train_and_evaluate`: backs ``kg embed``.
 - :mod:`pipeline.embed.interactions`, :mod:`pipeline.embed.models`: the models.
+- :mod:`pipeline.embed.presets`: ``kg embed --preset fast|best``.
 
 Importing this package is cheap: torch and PyKEEN load with the submodules.
 """

@@ -23,11 +23,11 @@ from pykeen.triples import TriplesFactory
 from pykeen.utils import set_random_seed
 
 from pipeline.embed.config import EmbedConfig
-from pipeline.embed.models import build_model
+from pipeline.embed.models import TEXT_MODELS, build_model
 from pipeline.embed.train import fit, resolve_device
 from pipeline.schema import ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, TRAINING_LOG, empty
 
-__all__ = ["MIN_TRIPLES", "EmbedResult", "run_embed"]
+__all__ = ["MIN_TRIPLES", "EmbedResult", "graph_text_features", "run_embed"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +69,20 @@ class EmbedResult:
         return self.entities.num_rows == 0
 
 
-def run_embed(edges: pa.Table, *, config: EmbedConfig) -> EmbedResult:
+def run_embed(
+    edges: pa.Table,
+    *,
+    config: EmbedConfig,
+    entities: pa.Table | None = None,
+    documents: pa.Table | None = None,
+    mentions: pa.Table | None = None,
+    mention_links: pa.Table | None = None,
+) -> EmbedResult:
     """Train ``config.model`` on the kept facts of ``edges``; return its vectors.
+
+    The text-enhanced models (``tetra``, ``robin``, ``lion``) also read the
+    graph's text, see :func:`graph_text_features`; the other tables are
+    ignored by the structure-only models.
 
     Rows with ``kept`` true (null counts as false) and no null id are used;
     a fact seen in several rows (several pieces of evidence) is trained on
@@ -82,6 +94,10 @@ def run_embed(edges: pa.Table, *, config: EmbedConfig) -> EmbedResult:
 
     :param edges: a :data:`~pipeline.schema.SCORED_EDGES` table (extra columns are ignored).
     :param config: the stage settings.
+    :param entities: :data:`~pipeline.schema.ENTITIES` (labels: word and sentence level).
+    :param documents: :data:`~pipeline.schema.DOCUMENTS`, with ``mentions``
+        (:data:`~pipeline.schema.MENTIONS`) and ``mention_links``
+        (:data:`~pipeline.schema.MENTION_LINKS`): the document level.
     :raises ValueError: if ``edges`` lacks one of ``subject_id``, ``predicate``, ``object_id``, ``kept``.
     """
     device = resolve_device(config.device)
@@ -97,12 +113,18 @@ def run_embed(edges: pa.Table, *, config: EmbedConfig) -> EmbedResult:
 
     set_random_seed(config.seed)
     factory = TriplesFactory.from_labeled_triples(triples, create_inverse_triples=config.reciprocal)
+    kwargs = dict(config.model_kwargs)
+    if config.model.lower() in TEXT_MODELS:
+        ids = sorted(factory.entity_to_id, key=factory.entity_to_id.__getitem__)
+        kwargs["text_features"] = graph_text_features(
+            ids, entities=entities, documents=documents, mentions=mentions, mention_links=mention_links, seed=config.seed
+        )
     model = build_model(
         config.model,
         triples_factory=factory,
         embedding_dim=config.dim,
         random_seed=config.seed,
-        **config.model_kwargs,
+        **kwargs,
     ).to(device)
     losses = fit(
         model, factory, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, negatives=config.negatives
@@ -118,6 +140,43 @@ def run_embed(edges: pa.Table, *, config: EmbedConfig) -> EmbedResult:
             schema=TRAINING_LOG,
         ),
     )
+
+
+def graph_text_features(
+    entity_ids: list[str],
+    *,
+    entities: pa.Table | None,
+    documents: pa.Table | None,
+    mentions: pa.Table | None,
+    mention_links: pa.Table | None,
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """Word, sentence and document vectors of the pipeline's entities, in ``entity_ids`` order.
+
+    An entity's text is its English label (else its own label) and aliases;
+    without an ``entities`` table, its id. The document level is the mean
+    MiniLM vector of the sentences of the documents that mention it, when
+    all three of ``documents``, ``mentions`` and ``mention_links`` are given;
+    else Doc2Vec on the entity texts.
+    """
+    from pipeline.featurize.text_features import entity_text_features, mean_sentence_vectors
+
+    texts = dict.fromkeys(entity_ids, "")
+    if entities is not None:
+        for row in entities.select(["entity_id", "label", "label_en", "aliases"]).to_pylist():
+            if row["entity_id"] in texts:
+                names = [row["label_en"] or row["label"], *(row["aliases"] or [])]
+                texts[row["entity_id"]] = ", ".join(dict.fromkeys(n for n in names if n))
+    doc_level = None
+    if documents is not None and mentions is not None and mention_links is not None:
+        doc_of_mention = dict(zip(mentions["mention_id"].to_pylist(), mentions["doc_id"].to_pylist()))
+        text_of_doc = dict(zip(documents["doc_id"].to_pylist(), documents["text"].to_pylist()))
+        docs: dict[str, set[str]] = {e: set() for e in entity_ids}
+        for mention, entity in zip(mention_links["mention_id"].to_pylist(), mention_links["entity_id"].to_pylist()):
+            if entity in docs and doc_of_mention.get(mention) in text_of_doc:
+                docs[entity].add(doc_of_mention[mention])
+        doc_level = mean_sentence_vectors([[text_of_doc[d] for d in sorted(docs[e])] for e in entity_ids])
+    return entity_text_features([texts[e] or e for e in entity_ids], documents=doc_level, seed=seed)
 
 
 def _kept_triples(edges: pa.Table) -> np.ndarray:

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class EmbedConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    #: KGE model name: "quaternion", "dihedron", or a PyKEEN model name.
+    #: KGE model name: "quaternion", "dihedron", the text-enhanced "tetra", "robin", "lion"
+    #: (these read entity labels and their documents; pick the product with
+    #: model_kwargs {"algebra": "dihedron"}), or a PyKEEN model name.
     model: str = "quaternion"
     #: Hypercomplex numbers per vector: "quaternion"/"dihedron" export 4 * dim floats.
     dim: int = Field(32, ge=1)

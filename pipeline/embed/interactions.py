@@ -7,6 +7,11 @@ squared distance to the tail, optionally shifted by entity biases:
 
 .. math::
     f(h, r, t) = b_h + b_t - \| h \circ r - t \|_2^2
+
+The text-enhanced Robin and Lion instead rotate entities by a unit number
+made from their text and let the relation translate
+(:class:`TextRotationInteraction`); Tetra uses the interactions above with
+text-built entities (:mod:`pipeline.embed.text`).
 """
 
 from __future__ import annotations
@@ -20,11 +25,21 @@ from torch import Tensor
 
 from pipeline.embed.algebra import conjugate, dihedron_product, hamilton_product
 
-__all__ = ["DihedronInteraction", "HypercomplexInteraction", "QuaternionInteraction"]
+__all__ = [
+    "ALGEBRAS",
+    "DihedronInteraction",
+    "HypercomplexInteraction",
+    "LionInteraction",
+    "QuaternionInteraction",
+    "RobinInteraction",
+    "TextRotationInteraction",
+]
 
 Product = Callable[[Tensor, Tensor], Tensor]
 #: an entity: its ``(…, 4, d)`` vector, or ``(vector, bias)`` with a ``(…,)`` bias
 EntityRepresentation = Tensor | tuple[Tensor, Tensor]
+#: the products by algebra name
+ALGEBRAS: dict[str, Product] = {"quaternion": hamilton_product, "dihedron": dihedron_product}
 
 
 class HypercomplexInteraction(Interaction[EntityRepresentation, Tensor, EntityRepresentation]):
@@ -149,3 +164,64 @@ class DihedronInteraction(HypercomplexInteraction):
     """
 
     product = staticmethod(dihedron_product)
+
+
+class TextRotationInteraction(Interaction[tuple[Tensor, ...], Tensor, tuple[Tensor, ...]]):
+    r"""Base class of Robin and Lion: the entity's text rotates, the relation translates.
+
+    Each entity is a structural vector $\mathbf{e}$ and a unit text rotor
+    $\boldsymbol{\rho}_e$ (:class:`~pipeline.embed.text.TextHypercomplexRepresentation`
+    without structure, normalised), optionally with a bias; a relation is a
+    translation $\mathbf{r}$. Subclasses set :attr:`rotate_tail`.
+    """
+
+    #: whether the tail is rotated by its own text too (Lion) or left as is (Robin)
+    rotate_tail: ClassVar[bool]
+
+    relation_shape: Sequence[str] = ("kd",)
+
+    def __init__(self, bias: bool = False, algebra: str = "quaternion") -> None:
+        """Initialize the interaction.
+
+        :param bias: whether entities carry a scalar bias as a third representation.
+        :param algebra: ``"quaternion"`` (Hamilton product) or ``"dihedron"``.
+        """
+        super().__init__()
+        if algebra not in ALGEBRAS:
+            raise ValueError(f"unknown algebra {algebra!r}; choose one of {', '.join(ALGEBRAS)}")
+        self.product = ALGEBRAS[algebra]
+        self.bias = bias
+        self.entity_shape = ("kd", "kd", "") if bias else ("kd", "kd")
+
+    def forward(self, h: tuple[Tensor, ...], r: Tensor, t: tuple[Tensor, ...]) -> Tensor:
+        """Evaluate the interaction; ``h`` and ``t`` are ``(vector, rotor[, bias])`` with ``(*batch_dims, 4, d)`` parts."""
+        query = self.product(h[0], h[1]) + r
+        target = self.product(t[0], t[1]) if self.rotate_tail else t[0]
+        scores = -(query - target).square().sum(dim=(-2, -1))
+        if self.bias:
+            scores = scores + h[2] + t[2]
+        return scores
+
+
+class RobinInteraction(TextRotationInteraction):
+    r"""Robin: $b_h + b_t - \| \mathbf{h} \circ \boldsymbol{\rho}_h + \mathbf{r} - \mathbf{t} \|_2^2$.
+
+    The head is rotated by the unit hypercomplex number $\boldsymbol{\rho}_h$
+    that its text vectors (word, sentence, document as the i, j, k parts of
+    $1 + \ldots$) define, then translated by the relation. $\circ$ is the
+    Hamilton product (``algebra="quaternion"``) or the dihedron product.
+    Our reading of Nayyeri et al. (ISWC 2023), "text drives the rotation,
+    the relation translates".
+    """
+
+    rotate_tail = False
+
+
+class LionInteraction(TextRotationInteraction):
+    r"""Lion: $b_h + b_t - \| \mathbf{h} \circ \boldsymbol{\rho}_h + \mathbf{r} - \mathbf{t} \circ \boldsymbol{\rho}_t \|_2^2$.
+
+    Like :class:`RobinInteraction`, but both sides are rotated by their own
+    text rotor before the relation translates between them.
+    """
+
+    rotate_tail = True

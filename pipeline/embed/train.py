@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import tempfile
 import time
 from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +20,23 @@ import torch
 from pykeen.datasets import Dataset, PathDataset, get_dataset
 from pykeen.evaluation import RankBasedEvaluator
 from pykeen.models import Model
+from pykeen.stoppers import EarlyStopper
 from pykeen.training import SLCWATrainingLoop
 from pykeen.triples import CoreTriplesFactory
 from pykeen.utils import set_random_seed
 
-from pipeline.embed.models import build_model
+from pipeline.embed.models import TEXT_MODELS, build_model
 from pipeline.errors import ConfigError
 
-__all__ = ["BUNDLED_DATASETS", "fit", "load_dataset", "resolve_device", "train_and_evaluate"]
+__all__ = [
+    "BUNDLED_DATASETS",
+    "EarlyStopping",
+    "dataset_text_features",
+    "fit",
+    "load_dataset",
+    "resolve_device",
+    "train_and_evaluate",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +80,21 @@ def load_dataset(dataset: str | Path, *, reciprocal: bool = False) -> Dataset:
     )
 
 
+@dataclass(frozen=True)
+class EarlyStopping:
+    """Stop when validation MRR (filtered, both sides) has not improved for ``patience`` evaluations.
+
+    The weights of the best evaluation are restored at the end, whether training stopped early or not.
+    """
+
+    validation: CoreTriplesFactory
+    #: evaluate every ``frequency`` epochs
+    frequency: int = 10
+    patience: int = 3
+    #: smallest relative MRR gain that counts as an improvement
+    relative_delta: float = 0.002
+
+
 def fit(
     model: Model,
     training: CoreTriplesFactory,
@@ -76,11 +103,17 @@ def fit(
     batch_size: int,
     lr: float,
     negatives: int,
+    early_stopping: EarlyStopping | None = None,
+    mixed_precision: bool = False,
 ) -> list[float]:
     """Train ``model`` in place with sLCWA and Adam; return the mean loss of each epoch.
 
     Negatives corrupt the head or the tail of each positive uniformly at
     random (``negatives`` per positive), without filtering.
+
+    :param early_stopping: evaluate on its validation triples and keep the best weights.
+    :param mixed_precision: run the forward passes under :func:`torch.autocast` (bfloat16);
+        matrix products (the text MLPs, PyKEEN's bilinear models) gain most, on CUDA.
     """
     loop = SLCWATrainingLoop(
         model=model,
@@ -91,12 +124,19 @@ def fit(
         negative_sampler_kwargs=dict(num_negs_per_pos=negatives),
         automatic_memory_optimization=False,
     )
-    # PyKEEN calls gc.collect() after every epoch, which rescans every object
-    # of the interpreter (~0.2 s with torch and pykeen loaded, more than an
-    # epoch on small graphs). Freezing moves the objects that exist now out of
-    # the collector's reach for the duration; garbage made in training is still freed.
-    gc.freeze()
-    try:
+    with ExitStack() as stack:
+        stopper = None
+        if early_stopping is not None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kg-embed-")))
+            stopper = _stopper(model, training, early_stopping, batch_size, folder / "best.pt")
+        if mixed_precision:
+            stack.enter_context(torch.autocast(device_type=model.device.type, dtype=torch.bfloat16))
+        # PyKEEN calls gc.collect() after every epoch, which rescans every object
+        # of the interpreter (~0.2 s with torch and pykeen loaded, more than an
+        # epoch on small graphs). Freezing moves the objects that exist now out of
+        # the collector's reach for the duration; garbage made in training is still freed.
+        gc.freeze()
+        stack.callback(gc.unfreeze)
         losses = loop.train(
             triples_factory=training,
             num_epochs=epochs,
@@ -104,10 +144,32 @@ def fit(
             use_tqdm=False,
             drop_last=False,
             pin_memory=model.device.type == "cuda",
+            stopper=stopper,
         )
-    finally:
-        gc.unfreeze()
+        if stopper is not None and not stopper.stopped and stopper.best_model_path.is_file():
+            # PyKEEN restores the best weights only when it stops early
+            model.load_state_dict(torch.load(stopper.best_model_path, weights_only=True))
+        if stopper is not None:
+            logger.info("early stopping: best validation MRR %.4f at epoch %s", stopper.best_metric, stopper.best_epoch)
     return [float(x) for x in losses or []]
+
+
+def _stopper(
+    model: Model, training: CoreTriplesFactory, settings: EarlyStopping, batch_size: int, path: Path
+) -> EarlyStopper:
+    """Validation ranks are filtered by the training and validation triples (test triples stay unseen)."""
+    return EarlyStopper(
+        model=model,
+        evaluator=RankBasedEvaluator(filtered=True),
+        training_triples_factory=training,
+        evaluation_triples_factory=settings.validation,
+        evaluation_batch_size=batch_size,
+        frequency=settings.frequency,
+        patience=settings.patience,
+        relative_delta=settings.relative_delta,
+        metric="both.realistic.inverse_harmonic_mean_rank",
+        best_model_path=path,
+    )
 
 
 def train_and_evaluate(
@@ -122,6 +184,10 @@ def train_and_evaluate(
     seed: int = 42,
     device: str = "auto",
     reciprocal: bool = False,
+    early_stopping: bool = False,
+    eval_every: int = 10,
+    patience: int = 3,
+    mixed_precision: bool = False,
     model_kwargs: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` on ``dataset`` and report filtered link-prediction metrics on its test split.
@@ -129,27 +195,43 @@ def train_and_evaluate(
     Ranks are filtered against train, validation and test triples and
     averaged over head and tail prediction (both sides, realistic ranks).
 
-    :param dataset: ``"nations"``, ``"umls"``, ``"kinships"``, or a directory of split files.
-    :param model: ``"quaternion"``, ``"dihedron"``, or a PyKEEN model name.
+    :param dataset: ``"nations"``, ``"umls"``, ``"kinships"``, or a directory of split files
+        (with an optional ``entity2text.tsv`` for the text-enhanced models).
+    :param model: ``"quaternion"``, ``"dihedron"``, ``"tetra"``, ``"robin"``, ``"lion"``, or a PyKEEN model name.
     :param dim: ``d``; hypercomplex models store ``4 * d`` numbers per entity.
-    :param epochs: training epochs.
+    :param epochs: training epochs (the most, with ``early_stopping``).
     :param batch_size: positives per batch.
     :param lr: Adam learning rate.
     :param negatives: negatives per positive.
-    :param seed: seed of initialisation, shuffling and negative sampling.
+    :param seed: seed of initialisation, shuffling, negative sampling and text features.
     :param device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, …
     :param reciprocal: train on inverse triples too, and predict heads as tails of the inverse.
-    :param model_kwargs: extra keyword arguments of the model (e.g. ``{"bias": True}``).
+    :param early_stopping: evaluate validation MRR every ``eval_every`` epochs, stop after
+        ``patience`` evaluations without gain, and test the best weights.
+    :param mixed_precision: bfloat16 autocast in training, see :func:`fit`.
+    :param model_kwargs: extra keyword arguments of the model (e.g. ``{"bias": True}``,
+        ``{"algebra": "dihedron"}``). Text models get ``text_features`` from the dataset.
     :return: ``{"model", "dataset", "mrr", "hits_at_1", "hits_at_3", "hits_at_10", "seconds"}``;
-        ``seconds`` is the wall time of loading, training and evaluation.
+        ``seconds`` is the wall time of loading, featurising, training and evaluation.
     """
     start = time.perf_counter()
     set_random_seed(seed)
     data = load_dataset(dataset, reciprocal=reciprocal)
-    kge = build_model(
-        model, triples_factory=data.training, embedding_dim=dim, random_seed=seed, **dict(model_kwargs or {})
-    ).to(resolve_device(device))
-    fit(kge, data.training, epochs=epochs, batch_size=batch_size, lr=lr, negatives=negatives)
+    kwargs = dict(model_kwargs or {})
+    if model.lower() in TEXT_MODELS and "text_features" not in kwargs:
+        kwargs["text_features"] = dataset_text_features(dataset, data.training.entity_to_id, seed=seed)
+    kge = build_model(model, triples_factory=data.training, embedding_dim=dim, random_seed=seed, **kwargs).to(
+        resolve_device(device)
+    )
+    stopping = None
+    if early_stopping:
+        if data.validation is None:
+            raise ConfigError(f"Dataset {str(dataset)!r} has no validation split: early stopping needs one.")
+        stopping = EarlyStopping(validation=data.validation, frequency=eval_every, patience=patience)
+    fit(
+        kge, data.training, epochs=epochs, batch_size=batch_size, lr=lr, negatives=negatives,
+        early_stopping=stopping, mixed_precision=mixed_precision,
+    )
     metrics = _evaluate(kge, data, batch_size=batch_size)
     return {
         "model": model,
@@ -157,6 +239,35 @@ def train_and_evaluate(
         **metrics,
         "seconds": round(time.perf_counter() - start, 3),
     }
+
+
+def dataset_text_features(dataset: str | Path, entity_to_id: Mapping[str, int], *, seed: int) -> dict[str, Any]:
+    """Word, sentence and document vectors of a dataset's entities, in entity-id order.
+
+    Descriptions come from ``DIR/entity2text.tsv`` (id, name, description…);
+    ``DIR/entity2textlong.tsv``, when present, feeds the document level.
+    Entities without a line, and the bundled datasets, fall back to their
+    label with ``_`` read as a space ("united_kingdom" -> "united kingdom").
+    """
+    from pipeline.featurize.text_features import entity_text_features, read_entity_texts
+
+    ids = sorted(entity_to_id, key=entity_to_id.__getitem__)
+    root = Path(dataset).expanduser()
+    descriptions: dict[str, str] = {}
+    documents = None
+    if str(dataset).lower() not in BUNDLED_DATASETS and (root / "entity2text.tsv").is_file():
+        descriptions = read_entity_texts(root / "entity2text.tsv", ids)
+        if (root / "entity2textlong.tsv").is_file():
+            long = read_entity_texts(root / "entity2textlong.tsv", ids)
+            documents = [long.get(i) or descriptions.get(i) or _label_text(i) for i in ids]
+    missing = sum(1 for i in ids if i not in descriptions)
+    logger.info("text features: %d of %d entities described, the rest by label", len(ids) - missing, len(ids))
+    texts = [descriptions.get(i) or _label_text(i) for i in ids]
+    return entity_text_features(texts, documents=documents, seed=seed)
+
+
+def _label_text(label: str) -> str:
+    return label.replace("_", " ").strip()
 
 
 def _evaluate(model: Model, data: Dataset, *, batch_size: int) -> dict[str, float]:

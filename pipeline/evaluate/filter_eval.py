@@ -1,23 +1,30 @@
 """``kg eval filter``: does the semantic filter rank true edges above noise?
 
 The candidate graph is built from the gold texts exactly as ``kg build``
-builds it (extract, link, featurize, filter). Each candidate (text, subject,
-object) pair is a positive when a gold triple of that text fuzzy-matches
-its two entities (in either order). We report the average precision of
-ranking the candidates by extractor confidence and by filter score, and the
+builds it (extract, link, featurize). Each candidate (text, subject, object)
+pair is a positive when a gold triple of that text fuzzy-matches its two
+entities (in either order). We report the average precision of ranking the
+candidates by extractor confidence and by filter score, and the
 precision/recall of the kept set against keeping everything.
+
+The steps are separate so benches can build the (slow) candidate graph once
+and score it with many filter settings: :func:`build_candidates`, then
+:func:`measure` per :class:`~pipeline.filter.config.FilterConfig`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from pipeline.config import PipelineConfig
 from pipeline.evaluate.matching import entity_match
+from pipeline.filter.config import FilterConfig
 from pipeline.schema import DOCUMENTS, from_rows
 
 log = logging.getLogger(__name__)
@@ -33,59 +40,125 @@ def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((precision_at_k * hits).sum() / hits.sum())
 
 
-def evaluate_filter(gold_path: str | Path, *, config: PipelineConfig = PipelineConfig(), limit: int | None = None) -> dict:
+def precision_recall_curve(scores: np.ndarray, labels: np.ndarray, total_positives: int | None = None):
+    """(recall, precision) after each candidate, best score first; recall over ``total_positives`` (default: all labelled positives)."""
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    hits = np.cumsum(np.asarray(labels)[order].astype(np.float64))
+    total = total_positives or max(float(hits[-1]) if len(hits) else 0.0, 1.0)
+    return hits / total, hits / np.arange(1, len(hits) + 1)
+
+
+@dataclass
+class Candidates:
+    """The candidate graph of a gold file, and what is needed to label its edges.
+
+    Attributes:
+        edges: candidate edges (schema ``EDGES``).
+        features: node features (schema ``NODE_FEATURES``).
+        names: entity id -> its label and aliases (for fuzzy matching).
+        gold: doc id -> gold triples of that text.
+        texts: number of gold texts read.
+    """
+
+    edges: pa.Table
+    features: pa.Table
+    names: dict[str, list[str]]
+    gold: dict[str, list]
+    texts: int
+
+    @property
+    def gold_pairs(self) -> int:
+        return sum(len(v) for v in self.gold.values())
+
+    def is_gold(self, doc_id: str, a: str, b: str) -> bool:
+        """Whether a gold triple of ``doc_id`` joins entities ``a`` and ``b`` (either order)."""
+        for s, _, o in self.gold.get(doc_id, []):
+            for x, y in ((a, b), (b, a)):
+                if any(entity_match(n, s) for n in self.names[x]) and any(entity_match(n, o) for n in self.names[y]):
+                    return True
+        return False
+
+
+def build_candidates(gold_path: str | Path, *, config: PipelineConfig | None = None,
+                     limit: int | None = None) -> Candidates:
+    """Extract, link and featurize the gold texts as ``kg build`` does (default settings without ``config``)."""
+    config = config or PipelineConfig()
     from pipeline.extract.api import run_extract
     from pipeline.featurize.api import run_featurize
-    from pipeline.filter.api import run_filter
     from pipeline.ingest.api import document_id
     from pipeline.ingest.langid import detect_language
     from pipeline.link.api import run_link
 
     rows, gold = [], {}
-    for line in Path(gold_path).read_text(encoding="utf-8").splitlines()[: limit or None]:
-        if line.strip():
+    for number, line in enumerate(Path(gold_path).read_text(encoding="utf-8").splitlines()[: limit or None], 1):
+        if not line.strip():
+            continue
+        try:
             item = json.loads(line)
-            doc_id = document_id(item["text"]) + f"-{len(rows)}"
-            rows.append({"doc_id": doc_id, "source": str(item.get("id", len(rows))), "lang": detect_language(item["text"]),
-                         "text": item["text"]})
-            gold[doc_id] = item.get("triples", [])
+            text, triples = item["text"], item.get("triples", [])
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            log.error("%s line %d skipped: not a {\"text\", \"triples\"} JSON object (%s)", gold_path, number, err)
+            continue
+        doc_id = document_id(text) + f"-{len(rows)}"
+        rows.append({"doc_id": doc_id, "source": str(item.get("id", len(rows))), "lang": detect_language(text),
+                     "text": text})
+        gold[doc_id] = triples
     documents = from_rows(rows, DOCUMENTS)
     extracted = run_extract(documents, config=config.extract)
     linked = run_link(extracted.mentions, extracted.relations, config=config.link)
     features = run_featurize(linked.entities, documents, config=config.featurize).features
-    result = run_filter(linked.edges, features, config=config.filter)
-    labels_of = {e["entity_id"]: [e["label"], *(e["aliases"] or [])] for e in linked.entities.to_pylist()}
+    names = {e["entity_id"]: [e["label"], *(e["aliases"] or [])] for e in linked.entities.to_pylist()}
+    return Candidates(linked.edges, features, names, gold, len(rows))
 
+
+def measure(candidates: Candidates, config: FilterConfig, *, curves: bool = False) -> dict:
+    """Filter the candidates with ``config``; AP, precision and recall against the gold pairs.
+
+    Candidates are (text, unordered entity pair); a pair's confidence, score
+    and kept flag are the best over its evidence rows. Recall is over all gold
+    pairs, so it also shows what the extractor missed. With ``curves`` the
+    result also holds both precision-recall curves (lists, for plots).
+    """
+    from pipeline.filter.api import run_filter
+
+    result = run_filter(candidates.edges, candidates.features, config=config)
     pairs: dict[tuple[str, str, str], dict] = {}
-    for r in result.scored_edges.to_pylist():
+    for r in result.scored_edges.select(["doc_id", "subject_id", "object_id", "confidence", "filter_score", "kept"]).to_pylist():
         key = (r["doc_id"], *sorted((r["subject_id"], r["object_id"])))
         best = pairs.setdefault(key, {"confidence": 0.0, "score": 0.0, "kept": False})
         best["confidence"] = max(best["confidence"], r["confidence"])
         best["score"] = max(best["score"], r["filter_score"])
         best["kept"] = best["kept"] or r["kept"]
 
-    def is_gold(doc_id: str, a: str, b: str) -> bool:
-        for s, _, o in gold[doc_id]:
-            for x, y in ((a, b), (b, a)):
-                if any(entity_match(n, s) for n in labels_of[x]) and any(entity_match(n, o) for n in labels_of[y]):
-                    return True
-        return False
-
     keys = list(pairs)
-    labels = np.array([is_gold(*k) for k in keys], dtype=bool)
+    labels = np.array([candidates.is_gold(*k) for k in keys], dtype=bool)
     confidence = np.array([pairs[k]["confidence"] for k in keys])
     score = np.array([pairs[k]["score"] for k in keys])
     kept = np.array([pairs[k]["kept"] for k in keys], dtype=bool)
-    gold_pairs = sum(len(v) for v in gold.values())
+    gold_pairs = candidates.gold_pairs
     out = {
-        "texts": len(rows), "candidates": len(keys), "positives": int(labels.sum()), "gold_pairs": gold_pairs,
-        "method": result.method, "threshold": result.threshold,
+        "texts": candidates.texts, "candidates": len(keys), "positives": int(labels.sum()), "gold_pairs": gold_pairs,
+        "method": result.method, "threshold": result.threshold, "kept": int(kept.sum()),
         "precision_all": round(float(labels.mean()) if len(keys) else 0.0, 4),
         "precision_kept": round(float(labels[kept].mean()) if kept.any() else 0.0, 4),
         "recall_all": round(float(labels.sum()) / gold_pairs, 4) if gold_pairs else 0.0,
         "recall_kept": round(float(labels[kept].sum()) / gold_pairs, 4) if gold_pairs else 0.0,
         "ap_confidence": round(average_precision(confidence, labels), 4),
         "ap_filter": round(average_precision(score, labels), 4),
+        "filter_seconds": result.stats.get("seconds"),
     }
-    log.info("filter evaluation: %s", out)
+    if curves:
+        out["curves"] = {
+            name: [list(map(float, c)) for c in precision_recall_curve(values, labels, gold_pairs)]
+            for name, values in (("confidence", confidence), ("filter", score))
+        }
+    return out
+
+
+def evaluate_filter(gold_path: str | Path, *, config: PipelineConfig | None = None, limit: int | None = None,
+                    curves: bool = False) -> dict:
+    """Build the candidate graph of ``gold_path`` and :func:`measure` the configured filter on it."""
+    config = config or PipelineConfig()
+    out = measure(build_candidates(gold_path, config=config, limit=limit), config.filter, curves=curves)
+    log.info("filter evaluation: %s", {k: v for k, v in out.items() if k != "curves"})
     return out

@@ -10,19 +10,34 @@ from pipeline.extract.schema_mapping import relation_words
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def tokens(text: str) -> set[str]:
-    return set(_WORD.findall(unicodedata.normalize("NFC", text).casefold()))
+def _fold_latin_accents(text: str) -> str:
+    """"Gérard" -> "Gerard"; marks on other scripts (Bangla vowel signs) are letters and stay."""
+    out = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch) and out and out[-1].isascii():
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_fold_latin_accents(unicodedata.normalize("NFC", text)).casefold())
 
 
 def entity_match(a: str, b: str, *, jaccard: float = 0.5) -> bool:
-    """Containment of one normalised string in the other, or token Jaccard >= ``jaccard``."""
-    x, y = " ".join(sorted(tokens(a))), " ".join(sorted(tokens(b)))
-    na, nb = " ".join(_WORD.findall(a.casefold())), " ".join(_WORD.findall(b.casefold()))
-    if not na or not nb:
+    """Containment of one word sequence in the other, or token Jaccard >= ``jaccard``.
+
+    Words are case- and Latin-accent-folded ("Gerard Larcher" is "Gérard Larcher").
+
+    Containment is by whole words: "Aarhus" is in "Aarhus Airport", "Aar" is
+    not (a plain substring test would let any fragment match)."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
         return False
+    na, nb = f" {' '.join(wa)} ", f" {' '.join(wb)} "
     if na in nb or nb in na:
         return True
-    ta, tb = set(x.split()), set(y.split())
+    ta, tb = set(wa), set(wb)
     return len(ta & tb) / len(ta | tb) >= jaccard
 
 

@@ -4,14 +4,17 @@ Written to ``WORKSPACE/exports/``:
 
 * ``triples.tsv`` (head, relation, tail by entity id; PyKEEN
   ``TriplesFactory.from_path`` reads it) and ``entities.tsv`` (id map with
-  labels and types);
+  labels and types; fields holding tabs, quotes or newlines are quoted as
+  CSV does);
 * OpenKE: ``entity2id.txt``, ``relation2id.txt``, ``train2id.txt``;
-* RDF: ``graph.nq`` (every named graph, with provenance) and ``graph.nt``
-  (entity descriptions and kept facts);
+* RDF: ``graph.nq`` (every named graph, with provenance), ``graph.nt`` and
+  ``graph.ttl`` (entity descriptions and kept facts, no provenance);
 * vectors: ``entity_emb.txt`` / ``rel_emb.txt`` (DKPLM/EasyNLP: one
   comma-separated vector per line, line index = id in entity2id /
   relation2id), ``entity_embeddings.npy`` / ``relation_embeddings.npy`` in
   the same order, and ``entity_vectors.w2v.txt`` (word2vec text format);
+* DKPLM: ``dkplm_long_tail.tsv``, ``dkplm_triples.tsv``,
+  ``dkplm_corpus.jsonl`` (see :mod:`pipeline.export.dkplm`);
 * ``datacard.json``: counts, languages, models and metrics.
 
 Entities without a learned vector (no kept edge) get a zero row so that line
@@ -24,10 +27,13 @@ import csv
 import logging
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.export import dkplm
 from pipeline.export.config import ExportConfig
 from pipeline.workspace import Workspace
 
@@ -42,11 +48,16 @@ def _facts(scored_edges: pa.Table, include_dropped: bool) -> list[tuple[str, str
 
 
 def _write_tsv(path: Path, rows, header: list[str] | None = None) -> None:
+    """Tab-separated, CSV quoting for fields with tabs, quotes or line breaks."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        # QUOTE_MINIMAL does not quote a lone "\r" (it is not in the line terminator), yet readers
+        # split lines on it: such rows are written fully quoted.
+        quoted = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_ALL)
         if header:
             writer.writerow(header)
-        writer.writerows(rows)
+        for row in rows:
+            (quoted if any(isinstance(v, str) and "\r" in v for v in row) else writer).writerow(row)
 
 
 def _vector_matrix(ids: list[str], table: pa.Table, key: str) -> tuple[np.ndarray, int]:
@@ -70,13 +81,60 @@ def _write_vectors(out: Path, npy_name: str, txt_name: str, matrix: np.ndarray) 
             handle.write(",".join(f"{v:.6g}" for v in row) + "\n")
 
 
+def _w2v_key(entity_id: str) -> str:
+    """word2vec keys end at whitespace: such ids (never minted by link) are percent-encoded."""
+    return quote(entity_id, safe="") if any(ch.isspace() for ch in entity_id) or not entity_id else entity_id
+
+
+def _write_rdf(out: Path, entities: pa.Table, scored: pa.Table, documents: pa.Table, base_iri: str) -> int:
+    """graph.nq (everything), graph.nt and graph.ttl (no provenance nodes); returns the quad count."""
+    import pyoxigraph as ox
+
+    from kg_store.oxigraph import OxigraphStore
+    from kg_store.quads import tables_to_nquads
+
+    with OxigraphStore(None, base_iri=base_iri) as store:  # in memory: set semantics drop duplicates
+        store.load_nquads(tables_to_nquads(entities, scored, documents, base_iri=base_iri))
+        store.dump(out / "graph.nq")
+        vocab = store.vocab
+        rows = store.store.query(
+            f"""SELECT DISTINCT ?s ?p ?o {{ ?s ?p ?o
+                FILTER(!STRSTARTS(STR(?s), "{vocab.assertion_ns}") && !STRSTARTS(STR(?s), "{vocab.document_ns}")) }}
+                ORDER BY ?s ?p ?o""",
+            use_default_graph_as_union=True,
+        )
+        triples = [ox.Triple(r["s"], r["p"], r["o"]) for r in rows]
+        ox.serialize(triples, str(out / "graph.nt"), ox.RdfFormat.N_TRIPLES)
+        ox.serialize(triples, str(out / "graph.ttl"), ox.RdfFormat.TURTLE, prefixes=vocab.prefixes())
+        return store.count_quads()
+
+
+def _models_and_metrics(workspace: Workspace, scored: pa.Table, summary: dict | None) -> tuple[dict, dict]:
+    models: dict = {"extractors": dict(Counter(scored.column("extractor").to_pylist())),
+                    "files": sorted(p.name for p in workspace.models_dir.iterdir())}
+    kept = pc.fill_null(scored.column("kept"), False)
+    metrics: dict = {"edges": scored.num_rows, "edges_kept": int(pc.sum(kept.cast(pa.int64())).as_py() or 0)}
+    if scored.num_rows:
+        metrics["kept_ratio"] = round(metrics["edges_kept"] / scored.num_rows, 4)
+        metrics["mean_confidence"] = round(float(pc.mean(scored.column("confidence")).as_py() or 0), 4)
+        metrics["mean_filter_score"] = round(float(pc.mean(scored.column("filter_score")).as_py() or 0), 4)
+    if workspace.has("embedding_training_log"):
+        losses = workspace.read("embedding_training_log").column("loss").to_pylist()
+        if losses:
+            metrics["embedding_epochs"], metrics["embedding_final_loss"] = len(losses), round(losses[-1], 6)
+    for stage in ("embed", "filter", "features", "entities"):  # what the flow knows (model names, thresholds)
+        if summary and isinstance(summary.get(stage), dict):
+            models[stage] = summary[stage]
+    return models, metrics
+
+
 def run_export(workspace: Workspace, *, config: ExportConfig = ExportConfig(),
-               base_iri: str = "https://kg-pipeline.example.org/") -> dict:
-    """Write every export format from the workspace tables; returns counts and paths."""
-    import pyoxigraph
+               base_iri: str = "https://kg-pipeline.example.org/", summary: dict | None = None) -> dict:
+    """Write every export format from the workspace tables; returns the data card.
 
-    from kg_store.quads import tables_to_quads
-
+    ``summary`` (optional): the flow's per-stage results, copied into the
+    data card's ``models``.
+    """
     out = workspace.exports_dir
     entities = workspace.read("entities")
     scored = workspace.read("scored_edges")
@@ -90,7 +148,8 @@ def run_export(workspace: Workspace, *, config: ExportConfig = ExportConfig(),
 
     _write_tsv(out / "triples.tsv", facts)
     _write_tsv(out / "entities.tsv", ((r["entity_id"], r["label"], r["lang"], r["label_en"] or "", r["type"])
-                                      for r in entities.to_pylist()),
+                                      for r in entities.select(["entity_id", "label", "lang", "label_en", "type"])
+                                      .to_pylist()),
                header=["entity_id", "label", "lang", "label_en", "type"])
     # OpenKE: a count line, then "name<TAB>id"; train2id is "head tail relation".
     _write_tsv(out / "entity2id.txt", [[len(entity_ids)], *([e, i] for i, e in enumerate(entity_ids))])
@@ -99,17 +158,14 @@ def run_export(workspace: Workspace, *, config: ExportConfig = ExportConfig(),
         handle.write(f"{len(facts)}\n")
         for s, p, o in facts:
             handle.write(f"{entity_index[s]} {entity_index[o]} {relation_index[p]}\n")
+    quads = _write_rdf(out, entities, scored, documents, base_iri)
 
-    quads = list(dict.fromkeys(tables_to_quads(entities, scored, documents, base_iri=base_iri)))
-    (out / "graph.nq").write_bytes(pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b"")
-    triples = {pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads
-               if not _is_assertion(q, base_iri) and not _is_document(q, base_iri)}
-    (out / "graph.nt").write_bytes(pyoxigraph.serialize(sorted(triples, key=str), format=pyoxigraph.RdfFormat.N_TRIPLES) or b"")
-
+    models, metrics = _models_and_metrics(workspace, scored, summary)
     card: dict = {"entities": len(entity_ids), "relations": len(relations), "facts": len(facts),
-                  "documents": documents.num_rows, "quads": len(quads),
+                  "documents": documents.num_rows, "quads": quads,
                   "languages": dict(Counter(documents.column("lang").to_pylist())),
-                  "entity_types": dict(Counter(entities.column("type").to_pylist()))}
+                  "entity_types": dict(Counter(entities.column("type").to_pylist())),
+                  "models": models, "metrics": metrics}
     if workspace.has("entity_embeddings"):
         ent_matrix, missing = _vector_matrix(entity_ids, workspace.read("entity_embeddings"), "entity_id")
         rel_matrix, _ = _vector_matrix(relations, workspace.read("relation_embeddings"), "predicate")
@@ -118,16 +174,45 @@ def run_export(workspace: Workspace, *, config: ExportConfig = ExportConfig(),
         with (out / "entity_vectors.w2v.txt").open("w", encoding="utf-8") as handle:
             handle.write(f"{len(entity_ids)} {ent_matrix.shape[1]}\n")
             for name, row in zip(entity_ids, ent_matrix):
-                handle.write(name + " " + " ".join(f"{v:.6g}" for v in row) + "\n")
+                handle.write(_w2v_key(name) + " " + " ".join(f"{v:.6g}" for v in row) + "\n")
         card.update(embedding_dim=int(ent_matrix.shape[1]), entities_without_vector=missing)
+    card["dkplm"] = _write_dkplm(out, workspace, entities, scored, documents, facts, entity_index,
+                                 relation_index, config)
     workspace.write_json("exports/datacard.json", card)
     log.info("exported %d facts, %d entities to %s", len(facts), len(entity_ids), out)
     return card
 
 
-def _is_assertion(quad, base_iri: str) -> bool:
-    return str(quad.subject.value if hasattr(quad.subject, "value") else "").startswith(f"{base_iri}assertion/")
-
-
-def _is_document(quad, base_iri: str) -> bool:
-    return str(quad.subject.value if hasattr(quad.subject, "value") else "").startswith(f"{base_iri}document/")
+def _write_dkplm(out: Path, workspace: Workspace, entities: pa.Table, scored: pa.Table, documents: pa.Table,
+                 facts: list, entity_index: dict, relation_index: dict, config: ExportConfig) -> dict:
+    """The DKPLM files; returns their data card section."""
+    has_mentions = workspace.has("mentions") and workspace.has("mention_links")
+    mentions = dkplm.linked_mentions(workspace.read("mentions"), workspace.read("mention_links")) \
+        if has_mentions else []
+    model = dkplm.load_fasttext(workspace.models_dir) if mentions else None
+    if model is not None:
+        texts = dict(zip(documents.column("doc_id").to_pylist(), documents.column("text").to_pylist()))
+        si = dkplm.semantic_importance(model, mentions, texts, entity_index, len(entity_index))
+        source = "corpus FastText (models/fasttext.model)"
+    else:
+        si = np.ones(len(entity_index))
+        source = "none (no FastText model or no mentions): SI = 1"
+    kept_facts = facts if not config.include_dropped else _facts(scored, False)
+    tail = dkplm.long_tail_entities(entities, kept_facts, entity_index, si, source, config.long_tail_max_frequency)
+    labels = entities.column("label").to_pylist()
+    ids = list(entity_index)
+    _write_tsv(out / "dkplm_long_tail.tsv",
+               ([ids[i], i, labels[i], int(tail.frequency[i]), round(float(tail.semantic_importance[i]), 6),
+                 int(tail.degree[i]), round(float(tail.klt[i]), 6)] for i in tail.chosen),
+               header=["entity_id", "id", "label", "frequency", "semantic_importance", "degree", "klt"])
+    triples = dkplm.pseudo_token_triples(tail.chosen, scored, entity_index, relation_index,
+                                         config.max_triples_per_entity)
+    _write_tsv(out / "dkplm_triples.tsv", triples, header=["entity", "role", "head", "relation", "tail"])
+    marked = 0
+    if has_mentions:
+        marked = dkplm.write_marked_corpus(out / "dkplm_corpus.jsonl", documents, mentions, entity_index,
+                                           set(tail.chosen))
+    return {"long_tail_entities": len(tail.chosen), "pseudo_token_triples": len(triples),
+            "marked_mentions": marked, "frequency_threshold": round(tail.frequency_threshold, 4),
+            "semantic_importance": source,
+            "formula": "KLT(e) = 1[Freq(e) < R_freq] * SI(e) * KC(e); chosen: KLT(e) > mean KLT"}

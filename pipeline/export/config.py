@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ExportConfig(BaseModel):
@@ -10,3 +10,8 @@ class ExportConfig(BaseModel):
 
     #: Include edges the filter dropped in triples.tsv (they stay in the store's audit graph).
     include_dropped: bool = False
+    #: DKPLM's R_freq: entities mentioned this often or more are not long-tail.
+    #: None: the mean entity frequency.
+    long_tail_max_frequency: float | None = Field(default=None, gt=0)
+    #: Kept facts exported per long-tail entity for its pseudo token (best filter score first).
+    max_triples_per_entity: int = Field(default=16, gt=0)

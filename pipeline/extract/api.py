@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 # Importing the modules registers their extractors.
-from pipeline.extract import bangla, cooccurrence, spacy_extractor  # noqa: F401
+from pipeline.extract import bangla, cooccurrence, llm, spacy_extractor  # noqa: F401
 from pipeline.extract.base import Extraction, Extractor, extractors
 from pipeline.extract.config import ExtractConfig
 from pipeline.extract.models import installed_pipelines
@@ -40,6 +40,11 @@ def make_extractor(name: str, lang: str, config: ExtractConfig) -> Extractor:
         kwargs["models"] = tuple(config.spacy_models.get(lang, []))
     else:
         kwargs["lexicon_path"] = config.lexicon_path
+    if name == "bangla":
+        kwargs["ner_path"] = config.bangla_ner_path
+    if name == "llm":
+        kwargs.update(endpoint=config.llm_endpoint, model=config.llm_model, api_key_env=config.llm_api_key_env,
+                      timeout_s=config.llm_timeout_s, retries=config.llm_retries)
     return extractors.make(name, **kwargs)
 
 
@@ -61,8 +66,15 @@ def run_extract(documents: pa.Table, *, config: ExtractConfig = ExtractConfig())
     rows = documents.select(["doc_id", "lang", "text"]).to_pylist()
     extractions = extract_documents(rows, config=config)
     routes: dict[str, int] = defaultdict(int)
-    for doc in rows:
-        routes[f"{doc['lang']}:{route(doc['lang'], config)}"] += 1
+    productive: dict[str, int] = defaultdict(int)
+    for doc, extraction in zip(rows, extractions):
+        key = f"{doc['lang']}:{route(doc['lang'], config)}"
+        routes[key] += 1
+        productive[key] += bool(extraction.mentions)
+    for key, count in routes.items():
+        if not productive[key]:  # never silently nothing: say which route came back empty
+            log.warning("extract route %s found no entities in %d documents; give the language a spaCy pipeline, "
+                        "a lexicon (extract.lexicon_path) or another extractor (extract.extractors)", key, count)
     mentions = [m for e in extractions for m in e.mentions]
     relations = [r for e in extractions for r in e.relations]
     log.info("extracted %d mentions, %d relations from %d documents", len(mentions), len(relations), len(rows))

@@ -16,7 +16,24 @@ class ExtractConfig(BaseModel):
     }
     #: Bilingual lexicon (TSV: bangla<TAB>english[<TAB>type]); None uses the bundled one.
     lexicon_path: str | None = None
+    #: Bangla NER pipeline folder (made by `kg train ner --lang bn`); None uses the bundled one.
+    bangla_ner_path: str | None = None
     #: Documents per extraction batch (one Prefect task per batch).
     batch_size: int = 32
     #: Relation names to map open predicates onto (one per line); None keeps open predicates.
     schema_path: str | None = None
+    #: Lowest cosine similarity for mapping a predicate onto a schema name (calibrated on WebNLG dev).
+    schema_threshold: float = 0.4
+    #: `kg extract` leaves out triples below this confidence (text-order guesses score 0.3).
+    min_confidence: float = 0.35
+    #: Let "Curie" in one document take the unique full name "Marie Curie" seen in another (kg extract).
+    canonicalise_across_documents: bool = True
+    #: OpenAI-compatible chat endpoint for the "llm" extractor (vLLM, Ollama, ...), e.g. http://localhost:8000/v1.
+    llm_endpoint: str = "http://localhost:8000/v1"
+    #: Model name sent to the endpoint.
+    llm_model: str = "default"
+    #: Environment variable holding the endpoint's API key, if it needs one.
+    llm_api_key_env: str = "KG_LLM_API_KEY"
+    #: Seconds per request, and attempts per document before its output is rejected.
+    llm_timeout_s: float = 60.0
+    llm_retries: int = 2

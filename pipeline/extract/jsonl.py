@@ -4,9 +4,12 @@ Output lines follow the DESIGN.md contract::
 
     {"id", "lang", "entities": [[start, end, label, text], ...], "triples": [[subj, pred, obj], ...]}
 
-Triple arguments are surface strings canonicalised within the document
-(the entity's label there, e.g. "Tagore" -> "Rabindranath Tagore"). A line
-that cannot be read still yields an output line, with an ``error`` field.
+Triple arguments are surface strings canonicalised within the document and
+across the run (:mod:`pipeline.extract.canonicalise`: "Curie" -> "Marie
+Curie"). Each pair of arguments keeps its most confident triple; with a
+schema, predicates are mapped onto it (:mod:`pipeline.extract.schema_mapping`).
+``"confidences"`` lists one confidence per triple. A line that cannot be read
+still yields an output line, with an ``error`` field.
 """
 
 from __future__ import annotations
@@ -14,15 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
-
 
 from pipeline.extract.api import extract_documents
+from pipeline.extract.base import Extraction
+from pipeline.extract.canonicalise import Canonicaliser
 from pipeline.extract.config import ExtractConfig
 from pipeline.ingest.langid import detect_language
-from pipeline.link.api import run_link
-from pipeline.schema import MENTIONS, RELATIONS, from_rows
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +42,38 @@ def _read_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
             yield number, row, None
 
 
-def _record(doc: dict, extraction, mapper) -> dict:
-    mentions = from_rows(extraction.mentions, MENTIONS)
-    relations = from_rows(extraction.relations, RELATIONS)
-    linked = run_link(mentions, relations)
-    label_of = {e["entity_id"]: e["label"] for e in linked.entities.to_pylist()}
-    triples = []
-    for edge in linked.edges.to_pylist():
-        predicate = edge["predicate"]
-        if mapper is not None:
-            predicate = mapper.map(predicate) or predicate
-        triple = [label_of[edge["subject_id"]], predicate, label_of[edge["object_id"]]]
-        if triple not in triples:
-            triples.append(triple)
+def document_triples(extraction: Extraction, canonicaliser: Canonicaliser, min_confidence: float = 0.0) -> list[dict]:
+    """Canonical triples of one document, the most confident per argument pair."""
+    canonical = canonicaliser.document(extraction.mentions)
+    label = {m["mention_id"]: m["label"] for m in extraction.mentions}
+    best: dict[frozenset, dict] = {}
+    for r in extraction.relations:
+        s, o = canonical[r["subject_mention"]], canonical[r["object_mention"]]
+        if s.casefold() == o.casefold() or r["confidence"] < min_confidence:
+            continue
+        pair = frozenset((s.casefold(), o.casefold()))
+        if pair not in best or r["confidence"] > best[pair]["confidence"]:
+            best[pair] = {"subject": s, "predicate": r["predicate"], "object": o, "confidence": r["confidence"],
+                          "subject_label": label[r["subject_mention"]], "object_label": label[r["object_mention"]]}
+    return list(best.values())
+
+
+def map_triples(triples: list[dict], mapper) -> None:
+    """Rename predicates onto the schema in place (one embedding batch), swapping arguments where needed."""
+    mappings = mapper.map_many([(t["predicate"], t["subject_label"], t["object_label"]) for t in triples])
+    for t, m in zip(triples, mappings):
+        if m.relation is None:
+            continue
+        t["predicate"] = m.relation
+        if m.reversed:
+            t["subject"], t["object"] = t["object"], t["subject"]
+
+
+def _record(doc: dict, extraction: Extraction, triples: list[dict]) -> dict:
     entities = [[m["start"], m["end"], m["label"], m["text"]] for m in sorted(extraction.mentions, key=lambda m: m["start"])]
-    return {"id": doc["id"], "lang": doc["lang"], "entities": entities, "triples": triples}
+    return {"id": doc["id"], "lang": doc["lang"], "entities": entities,
+            "triples": [[t["subject"], t["predicate"], t["object"]] for t in triples],
+            "confidences": [round(float(t["confidence"]), 3) for t in triples]}
 
 
 def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str = "auto",
@@ -62,10 +81,12 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
                   batch_size: int = 64, progress: bool = False) -> dict:
     """Extract every line of ``input_path`` into ``output_path``; returns counts."""
     mapper = None
+    schema_path = schema_path or config.schema_path
     if schema_path:
         from pipeline.extract.schema_mapping import SchemaMapper, read_schema
 
-        mapper = SchemaMapper(read_schema(schema_path))
+        mapper = SchemaMapper(read_schema(schema_path), threshold=config.schema_threshold)
+    canonicaliser = Canonicaliser(across_documents=config.canonicalise_across_documents)
     input_path, output_path = Path(input_path), Path(output_path)
     counts = {"lines": 0, "errors": 0, "triples": 0}
     lines = list(_read_lines(input_path))
@@ -85,6 +106,10 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
                 doc_lang = lang if lang != "auto" else (row.get("lang") or detect_language(text))
                 docs.append({"doc_id": f"line{number}", "id": row.get("id", number), "lang": doc_lang, "text": text})
             extractions = {e.doc_id: e for e in extract_documents(docs, config=config)}
+            triples = {d["doc_id"]: document_triples(extractions[d["doc_id"]], canonicaliser, config.min_confidence)
+                       for d in docs}
+            if mapper is not None:
+                map_triples([t for ts in triples.values() for t in ts], mapper)
             by_number = {d["doc_id"]: d for d in docs}
             for number, row, error in chunk:
                 counts["lines"] += 1
@@ -94,7 +119,7 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
                     record = {"id": None, "lang": "und", "entities": [], "triples": [], "error": error}
                 else:
                     doc = by_number[f"line{number}"]
-                    record = _record(doc, extractions[doc["doc_id"]], mapper)
+                    record = _record(doc, extractions[doc["doc_id"]], triples[doc["doc_id"]])
                     counts["triples"] += len(record["triples"])
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             if bar:

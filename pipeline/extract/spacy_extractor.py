@@ -1,123 +1,167 @@
-"""Entities from spaCy NER and proper-noun phrases; relations from the dependency parse.
+"""Entities and relations from a spaCy pipeline's parse (English rules).
 
-Works for any language whose spaCy pipeline has a parser and NER. The
-patterns are deliberately general (subject/verb/object, prepositional
-attachments, passives with agents, copulas, conjunctions); the English
-extraction issue deepens them.
+Mentions come from :mod:`pipeline.extract.english.mentions` (NER spans,
+proper-noun runs, numbers and codes, bare noun phrases), pronouns are
+resolved within the document (:mod:`~pipeline.extract.english.pronouns`)
+and relations are read off the dependency path between neighbouring
+mentions (:mod:`~pipeline.extract.english.relations`). The rules use
+spaCy's English (ClearNLP) dependency labels.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
+from dataclasses import replace
 
 from pipeline.extract.base import Extraction, Extractor, extractors
+from pipeline.extract.english.mentions import find_mentions, has_digit
+from pipeline.extract.english.pronouns import (
+    Antecedents,
+    is_definite_anaphor,
+    is_resolvable,
+)
+from pipeline.extract.english.relations import (
+    SUBJECT_DEPS,
+    Node,
+    PathRelations,
+    implicit_owner,
+    noun_phrase_words,
+    ownerless_relational_nouns,
+)
 from pipeline.extract.models import load_spacy
 from pipeline.schema import coarse_type
 
-SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
-OBJECTS = {"dobj", "obj", "attr", "oprd", "dative"}
-NOMINAL = {"PROPN", "NUM"}
+TRAILING = ".,;:!?"
+#: A resolved pronoun is a little less certain than a named mention.
+PRONOUN_FACTOR = 0.9
+#: Links to the sentence subject that no path rule made.
+TOPIC_CONFIDENCE = 0.4
 
-CONFIDENCE = {"verb_object": 0.8, "verb_prep": 0.75, "passive_agent": 0.8, "copula": 0.7}
+
+def mention_label(span) -> str:
+    """Coarse entity type of a mention span."""
+    ent = span.root.ent_type_ or next((t.ent_type_ for t in span if t.ent_type_), "")
+    if ent:
+        return coarse_type(ent)
+    if any(has_digit(t.text) for t in span):
+        text = span.text.strip(TRAILING)
+        return "DATE" if len(text) == 4 and text.isdigit() else "QUANTITY"
+    return "THING"
 
 
 @extractors.register("spacy")
 class SpacyExtractor(Extractor):
-    """Dependency-pattern extraction over a spaCy pipeline."""
+    """Dependency-path extraction over a spaCy pipeline."""
 
     name = "spacy"
 
-    def __init__(self, lang: str = "en", models: list[str] | tuple[str, ...] = (), batch_size: int = 32) -> None:
+    def __init__(self, lang: str = "en", models: list[str] | tuple[str, ...] = (), batch_size: int = 32,
+                 noun_phrases: bool = True, **_: object) -> None:
         self.lang = lang
         self.nlp = load_spacy(lang, tuple(models))
         self.batch_size = batch_size
+        self.noun_phrases = noun_phrases
 
     def extract(self, documents: Iterable[dict]) -> Iterable[Extraction]:
         pairs = ((d["text"], d["doc_id"]) for d in documents)
         for doc, doc_id in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
-            yield self._extract_doc(doc, doc_id)
+            yield self.extract_doc(doc, doc_id)
 
-    def _extract_doc(self, doc, doc_id: str) -> Extraction:
+    def extract_doc(self, doc, doc_id: str) -> Extraction:
         out = Extraction(doc_id)
+        antecedents = Antecedents()
         for index, sent in enumerate(doc.sents):
-            for token in sent:
-                if token.pos_ in ("VERB", "AUX"):
-                    for subj, predicate, obj, pattern in _verb_relations(token):
-                        self._relate(out, index, sent, subj, predicate, obj, pattern)
-            for ent in sent.ents:  # entities with no relation are still nodes
-                self._mention(out, index, ent[0])
+            nodes = []
+            for span in find_mentions(sent, noun_phrases=self.noun_phrases):
+                node = self._mention(out, index, span)
+                if node is not None:
+                    nodes.append(node)
+            nodes += self._pronouns(sent, nodes, antecedents)
+            nodes += self._implicit_owners(sent, nodes, antecedents)
+            best: dict = {}
+            for rel in PathRelations(nodes).relations():
+                pair = frozenset((rel.subject.key, rel.object.key))
+                if len(pair) == 2 and (pair not in best or rel.confidence > best[pair].confidence):
+                    best[pair] = rel
+            for rel in self._topic_links(nodes, best, sent):
+                best[frozenset((rel.subject.key, rel.object.key))] = rel
+            for rel in best.values():
+                resolved = rel.subject.stand_in or rel.object.stand_in
+                confidence = rel.confidence * (PRONOUN_FACTOR if resolved else 1.0)
+                out.add_relation(subject=rel.subject.key, predicate=rel.predicate, obj=rel.object.key,
+                                 sentence=index, start=sent.start_char, end=sent.end_char, extractor=self.name,
+                                 confidence=round(confidence, 3))
+            for node in nodes:
+                if not node.stand_in:
+                    antecedents.note(node.key, node.label, _is_main_subject(node.root, sent))
         return out
 
-    def _mention(self, out: Extraction, sentence: int, token) -> str | None:
-        span = mention_span(token)
-        if span is None:
+    def _mention(self, out: Extraction, sentence: int, span) -> Node | None:
+        text = span.text.rstrip(TRAILING).rstrip()
+        if not text:
             return None
-        ent_label = span.root.ent_type_ or (span[0].ent_type_ if len(span) else "")
-        label = coarse_type(ent_label) if ent_label else ("QUANTITY" if span.root.pos_ == "NUM" else "THING")
-        return out.add_mention(sentence=sentence, start=span.start_char, end=span.end_char, text=span.text,
-                               label=label, lang=self.lang, extractor=self.name, confidence=0.9 if ent_label else 0.6)
+        label = mention_label(span)
+        key = out.add_mention(sentence=sentence, start=span.start_char, end=span.start_char + len(text), text=text,
+                              label=label, lang=self.lang, extractor=self.name,
+                              confidence=0.9 if span.root.ent_type_ else 0.7)
+        return Node(key=key, tokens=frozenset(t.i for t in span), root=span.root, label=label)
 
-    def _relate(self, out: Extraction, sentence: int, sent, subj, predicate: str, obj, pattern: str) -> None:
-        for s in [subj, *subj.conjuncts]:
-            for o in [obj, *obj.conjuncts]:
-                s_id, o_id = self._mention(out, sentence, s), self._mention(out, sentence, o)
-                if s_id and o_id:
-                    out.add_relation(subject=s_id, predicate=predicate, obj=o_id, sentence=sentence,
-                                     start=sent.start_char, end=sent.end_char, extractor=self.name,
-                                     confidence=CONFIDENCE[pattern])
+    def _topic_links(self, nodes: list[Node], best: dict, sent) -> list:
+        """A mention no rule linked is tied, weakly, to the sentence's subject: its likeliest partner."""
+        topic = next((n for n in nodes if _is_main_subject(n.root, sent)), None)
+        if topic is None:
+            return []
+        linked = {key for pair in best for key in pair}
+        links = []
+        for node in nodes:
+            if node.key in linked or node.key == topic.key or node.stand_in:
+                continue
+            rel = PathRelations([topic, node]).relate(topic, node)
+            if rel is not None:
+                links.append(replace(rel, confidence=min(rel.confidence, TOPIC_CONFIDENCE), pattern="topic"))
+        return links
+
+    def _implicit_owners(self, sent, nodes: list[Node], antecedents: Antecedents) -> list[Node]:
+        node_at = {i: n for n in nodes for i in n.tokens}
+        found = []
+        for noun in ownerless_relational_nouns(sent, node_at):
+            owner = implicit_owner(noun, node_at)
+            if owner is not None:
+                key, label = owner.key, owner.label
+            else:
+                resolved = antecedents.resolve("it")
+                if resolved is None:
+                    continue
+                key, label = resolved
+            found.append(Node(key=key, tokens=frozenset([noun.i]), root=noun, label=label,
+                              relation=noun_phrase_words(noun), stand_in=True))
+        return found
+
+    def _pronouns(self, sent, nodes: list[Node], antecedents: Antecedents) -> list[Node]:
+        taken = {i for n in nodes for i in n.tokens}
+        subject = next((n for n in nodes if _is_main_subject(n.root, sent)), None)
+        resolved = []
+        for token in sent:
+            if token.i in taken:
+                continue
+            if is_resolvable(token):
+                here = (subject.key, subject.label) if subject is not None and subject.root.i < token.i else None
+                found = antecedents.resolve(token.lower_, here)
+            elif is_definite_anaphor(token):
+                found = antecedents.resolve("they")  # any earlier subject
+            else:
+                continue
+            if found is not None:
+                resolved.append(Node(key=found[0], tokens=frozenset([token.i]), root=token, label=found[1],
+                                     stand_in=True))
+        return resolved
 
 
-def mention_span(token):
-    """The entity or proper-noun/number phrase containing ``token``, else None.
-
-    An entity span grows to the left over compound proper nouns the NER
-    left out ("Satyajit" + "Ray"). Leading determiners are trimmed, so
-    "The University of Dhaka" and "University of Dhaka" are one mention text.
-    """
-    doc = token.doc
-    ent = next((e for e in doc.ents if e.start <= token.i < e.end), None)
-    if ent is None and token.pos_ not in NOMINAL:
-        return None
-    start, end = (ent.start, ent.end) if ent is not None else (token.i, token.i + 1)
-    while start > 0 and doc[start - 1].dep_ in ("compound", "flat") and doc[start - 1].pos_ in NOMINAL \
-            and start <= doc[start - 1].head.i < end:
-        start -= 1
-    return _trim(doc[start:end])
-
-
-def _trim(span):
-    start = span.start
-    while start < span.end and span.doc[start].pos_ in ("DET", "PUNCT"):
-        start += 1
-    end = span.end
-    while end > start and span.doc[end - 1].pos_ == "PUNCT":
-        end -= 1
-    return span.doc[start:end] if end > start else None
-
-
-def _verb_relations(verb):
-    """Yield (subject, predicate, object, pattern) around one verb."""
-    children = list(verb.children)
-    subjects = [c for c in children if c.dep_ in SUBJECTS]
-    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in children)
-    is_copula = verb.lemma_ == "be"
-    agent = next((g for c in children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None)
-    if passive and agent is not None:
-        for subj in subjects:
-            yield agent, verb.lemma_.lower(), subj, "passive_agent"
-    verb_word = verb.text.lower() if passive else verb.lemma_.lower()
-    for subj in subjects:
-        for child in children:
-            if child.dep_ in OBJECTS:
-                if is_copula and child.pos_ == "NOUN":
-                    # "X is the capital of Y" -> (X, capital of, Y)
-                    for prep in (c for c in child.children if c.dep_ == "prep"):
-                        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
-                            yield subj, f"{child.lemma_.lower()} {prep.text.lower()}", pobj, "copula"
-                elif is_copula:
-                    yield subj, "be", child, "copula"
-                else:
-                    yield subj, verb_word, child, "verb_object"
-            elif child.dep_ == "prep":
-                for pobj in (g for g in child.children if g.dep_ == "pobj"):
-                    yield subj, f"{verb_word} {child.text.lower()}", pobj, "verb_prep"
+def _is_main_subject(token, sent) -> bool:
+    """The subject of the sentence's main verb (or of a verb conjoined with it)."""
+    if token.dep_ not in SUBJECT_DEPS:
+        return False
+    head = token.head
+    while head.dep_ == "conj" and head.head.i != head.i:
+        head = head.head
+    return head.i == sent.root.i

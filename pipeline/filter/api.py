@@ -51,7 +51,8 @@ class FilterResult:
 
 
 def run_filter(edges: pa.Table, features: pa.Table, *, config: FilterConfig) -> FilterResult:
-    """Score every candidate edge and keep those at or above the ``drop_percentile`` of the scores.
+    """Score every candidate edge and keep those at or above the ``drop_percentile`` of the scores
+    (or at or above ``min_score`` when it is set).
 
     Args:
         edges: candidate edges, one row per evidence (schema ``EDGES``).
@@ -69,7 +70,12 @@ def run_filter(edges: pa.Table, features: pa.Table, *, config: FilterConfig) -> 
         return FilterResult(empty(SCORED_EDGES), None, [], config.method, config=config, stats=_stats(graph, 0))
 
     scorer, scores, reason = _score(graph, config)
-    threshold = 0.0 if scorer.keeps_all else percentile_threshold(scores, config.drop_percentile)
+    if scorer.keeps_all:
+        threshold = 0.0
+    elif config.min_score is not None:
+        threshold = config.min_score
+    else:
+        threshold = percentile_threshold(scores, config.drop_percentile)
     kept_edges = scores.astype(np.float64) >= threshold
     stats = _stats(graph, int(kept_edges.sum())) | scorer.stats
     table = _scored_table(edges, graph, scores, kept_edges)

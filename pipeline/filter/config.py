@@ -11,7 +11,7 @@ Example (``kg.toml``)::
     method = "gae"
     drop_percentile = 10.0
     components = ["denoise", "topological", "local", "semantic"]
-    confidence_weight = 0.0
+    confidence_weight = 0.5
 """
 
 from __future__ import annotations
@@ -40,18 +40,29 @@ class FilterConfig(BaseModel):
     method: str = "gae"
     #: Edges whose score falls below this percentile of all unique-edge scores are dropped.
     drop_percentile: float = Field(10.0, ge=0.0, le=100.0)
+    #: Calibrated alternative: keep edges scoring at least this (overrides drop_percentile).
+    #: Read it off a labelled PR curve (`kg eval filter --plot`) on texts like yours.
+    min_score: float | None = Field(None, ge=0.0, le=1.0)
     #: With fewer unique edges than this, the GNN is skipped for confidence scores.
     min_edges: int = Field(4, ge=1)
 
     # --- GNN ("gae") -----------------------------------------------------
+    #: "autokg": the BanglaAutoKG encoder built from ``components``; "gcn": two plain GCN
+    #: layers (the baseline link predictor of the ablation; ``components`` is ignored).
+    encoder: Literal["autokg", "gcn"] = "autokg"
     #: Encoder parts that are switched on, a subset of GAE_COMPONENTS (for ablations).
     components: tuple[str, ...] = GAE_COMPONENTS
     #: Edge decoder. "cosine": trained on tau * cos(z_s, z_o) + b, scores (1 + cos) / 2
-    #: (endpoint agreement; never saturates). "dot": sigmoid(z_s . z_o), saturates to
+    #: (endpoint agreement; ties at 1.0 only for near-identical embeddings, e.g. a leaf and
+    #: its single neighbour). "dot": sigmoid(z_s . z_o), saturates to
     #: ties at 1.0 on well-fitted edges. "mlp": small learned scorer on z_s * z_o.
     decoder: Literal["cosine", "dot", "mlp"] = "cosine"
-    #: Final score = (1 - w) * gnn_score + w * extractor confidence.
-    confidence_weight: float = Field(0.0, ge=0.0, le=1.0)
+    #: Final score = gnn_score ** (1 - w) * prior ** w (a weighted geometric mean: an edge
+    #: needs both endpoint agreement and extractor evidence). 0.5 weighs them equally.
+    confidence_weight: float = Field(0.5, ge=0.0, le=1.0)
+    #: The extractor prior of an edge: "max" confidence over its evidence rows, or their
+    #: "noisy_or" 1 - prod(1 - c) (independent sentences stating the same pair corroborate it).
+    prior: Literal["max", "noisy_or"] = "noisy_or"
     hidden_dim: int = Field(64, ge=1)
     #: Attention heads of the semantic GAT layer (averaged).
     heads: int = Field(1, ge=1)
@@ -69,13 +80,21 @@ class FilterConfig(BaseModel):
     weight_decay: float = Field(0.0, ge=0.0)
     #: Epochs without a better validation loss before training stops.
     patience: int = Field(20, ge=1)
+    #: Validate (and maybe stop) every this many epochs; a validation pass costs a forward.
+    eval_every: int = Field(5, ge=1)
+    #: From this many unique edges on, train a smaller model for fewer epochs (speed: the
+    #: attention layers cost O(E * hidden) per epoch on CPU).
+    large_graph_edges: int = Field(50_000, ge=1)
+    large_graph_hidden_dim: int = Field(32, ge=1)
+    large_graph_epochs: int = Field(40, ge=1)
     #: A validation loss must drop by more than this to count as better.
     min_delta: float = Field(1e-4, ge=0.0)
     seed: int = 42
     #: "auto" uses CUDA when present; otherwise "cpu", "cuda" or "cuda:N".
     device: str = "auto"
-    #: CPU threads for torch while the GNN runs (restored after); 0 = auto: one
-    #: thread for graphs under 20k edges (threads only add overhead there), else torch's default.
+    #: CPU threads for torch while the GNN runs (restored after); 0 = auto = 1 thread. On the
+    #: shared 2-core machine 2 threads cost 6x the CPU time per epoch (2.97 vs 0.48 CPU s at
+    #: 100k edges, bench/filter_speed.py) and were slower in wall time; set N to try more.
     num_threads: int = Field(0, ge=0)
 
     @field_validator("method")

@@ -6,7 +6,10 @@ concatenated, then a GAT semantic layer. The paper has no trimming step; here
 the encoder is trained self-supervised to reconstruct the observed edges
 against sampled non-edges, and an edge's score is the agreement (or the
 reconstruction probability) of its endpoints' final embeddings (step 7:
-edges whose endpoints' semantic features disagree score low).
+edges whose endpoints' semantic features disagree score low). That agreement
+is blended with the extractor's evidence for the edge (a weighted geometric
+mean, ``confidence_weight``), because on WebNLG candidate graphs agreement
+alone ranks gold edges no better than chance (see bench/filter_ablation.py).
 """
 
 from __future__ import annotations
@@ -22,18 +25,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch_geometric.nn import ChebConv, GATConv, GraphConv, SuperGATConv
-from torch_geometric.utils import negative_sampling, to_undirected
+from torch_geometric.nn import ChebConv, GATConv, GCNConv, GraphConv, SuperGATConv
+from torch_geometric.utils import to_undirected
 
 from pipeline.filter.base import EdgeFilter
 from pipeline.filter.config import GAE_COMPONENTS, FilterConfig
 from pipeline.filter.graph import CandidateGraph
 
 logger = logging.getLogger(__name__)
-
-#: Below this many unique edges the GNN runs on one CPU thread (see FilterConfig.num_threads).
-SMALL_GRAPH_EDGES = 20_000
-
 
 class AutoKGEncoder(torch.nn.Module):
     r"""BanglaAutoKG's encoder: denoise, topological || local, semantic.
@@ -134,6 +133,33 @@ class AutoKGEncoder(torch.nn.Module):
         return torch.zeros((), device=next(self.parameters()).device)
 
 
+class GCNEncoder(torch.nn.Module):
+    r"""The plain baseline: two GCN layers (Kipf & Welling), as in the original GAE.
+
+    .. math::
+        \mathbf{Z} = \hat{\mathbf{A}}\,\mathrm{ELU}(\hat{\mathbf{A}}\mathbf{X}\mathbf{W}_1)\,\mathbf{W}_2
+
+    Shapes:
+        - **input:** node features :math:`(N, F)`, edge indices :math:`(2, E)`
+        - **output:** node embeddings :math:`(N, H)`
+    """
+
+    components: tuple[str, ...] = ()
+
+    def __init__(self, in_channels: int, hidden_channels: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.conv1 = GCNConv(in_channels, hidden_channels)
+        self.conv2 = GCNConv(hidden_channels, hidden_channels)
+        self.dropout = dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor, neg_edge_index: Tensor | None = None) -> Tensor:
+        h = F.dropout(F.elu(self.conv1(x, edge_index)), p=self.dropout, training=self.training)
+        return self.conv2(h, edge_index)
+
+    def attention_loss(self) -> Tensor:
+        return torch.zeros((), device=self.conv1.lin.weight.device)
+
+
 class EdgeDecoder(torch.nn.Module):
     r"""Edge logit from the endpoints' embeddings.
 
@@ -153,7 +179,7 @@ class EdgeDecoder(torch.nn.Module):
     :math:`(1 + \cos(\mathbf{z}_u, \mathbf{z}_v)) / 2` for ``cosine`` (monotone
     in its logit, so the same ranking). Well-fitted ``dot`` logits exceed 17,
     where :math:`\sigma` rounds to exactly 1 in float32 and ties the best
-    edges; the cosine agreement does not saturate.
+    edges; the cosine agreement ties only for near-identical embeddings.
 
     Args:
         kind (str): ``"dot"``, ``"cosine"`` or ``"mlp"``.
@@ -221,10 +247,14 @@ class GAEFilter(EdgeFilter):
     held-out loss and the best weights are restored. Each edge then scores
 
     .. math::
-        s_{uv} = (1 - w)\,d(\mathbf{z}_u, \mathbf{z}_v) + w\,\mathrm{conf}_{uv}
+        s_{uv} = d(\mathbf{z}_u, \mathbf{z}_v)^{1 - w}\,\pi_{uv}^{\,w}
 
     with :math:`d` the decoder's score (:meth:`EdgeDecoder.score`), :math:`w` =
-    ``confidence_weight``, and the embeddings computed on all edges. Edges
+    ``confidence_weight``, :math:`\pi` the extractor prior (``prior``: max
+    confidence or the noisy-OR corroboration of the edge's evidence rows), and
+    the embeddings computed on all edges. Graphs with at least
+    ``large_graph_edges`` edges train a ``large_graph_hidden_dim`` model for at
+    most ``large_graph_epochs`` epochs. Edges
     are treated as undirected; self-loops are scored but not trained on.
     Seeded: the same graph, config and device give the same scores (on CPU;
     CUDA scatter kernels are not bitwise deterministic).
@@ -238,7 +268,7 @@ class GAEFilter(EdgeFilter):
 
     def __init__(self, config: FilterConfig | None = None) -> None:
         super().__init__(config)
-        self.model: AutoKGEncoder | None = None
+        self.model: AutoKGEncoder | GCNEncoder | None = None
         self.decoder: EdgeDecoder | None = None
 
     def score(self, graph: CandidateGraph) -> np.ndarray:
@@ -248,10 +278,12 @@ class GAEFilter(EdgeFilter):
         device = resolve_device(cfg.device)
         start = time.perf_counter()
         self.training_log, self.stats = [], {}
-        threads = cfg.num_threads or (1 if graph.num_edges < SMALL_GRAPH_EDGES else torch.get_num_threads())
+        threads = cfg.num_threads or 1
         with seeded(cfg.seed, device), cpu_threads(threads):
             agreement = self._fit_and_score(graph, device)
-        scores = (1.0 - cfg.confidence_weight) * agreement + cfg.confidence_weight * graph.confidence
+        prior = graph.corroboration if cfg.prior == "noisy_or" else graph.confidence
+        w = cfg.confidence_weight
+        scores = np.clip(agreement, 0.0, 1.0) ** (1.0 - w) * prior.astype(np.float64) ** w
         self.stats.update(device=str(device), threads=threads, seconds=round(time.perf_counter() - start, 3))
         return np.clip(scores, 0.0, 1.0).astype(np.float32)
 
@@ -268,26 +300,34 @@ class GAEFilter(EdgeFilter):
         if train_pos.size(1) == 0:
             raise ValueError(f"no trainable edge: every edge is a self-loop (got {graph.num_edges} edges)")
 
-        self.model = model = AutoKGEncoder(
-            x.size(1), cfg.hidden_dim, cfg.components, heads=cfg.heads, cheb_k=cfg.cheb_k, dropout=cfg.dropout
-        ).to(device)
-        self.decoder = decoder = EdgeDecoder(cfg.decoder, cfg.hidden_dim).to(device)
+        large = graph.num_edges >= cfg.large_graph_edges
+        hidden = cfg.large_graph_hidden_dim if large else cfg.hidden_dim
+        epochs = min(cfg.epochs, cfg.large_graph_epochs) if large else cfg.epochs
+        if cfg.encoder == "gcn":
+            model = GCNEncoder(x.size(1), hidden, dropout=cfg.dropout)
+        else:
+            model = AutoKGEncoder(x.size(1), hidden, cfg.components, heads=cfg.heads, cheb_k=cfg.cheb_k,
+                                  dropout=cfg.dropout)
+        self.model = model = model.to(device)
+        self.decoder = decoder = EdgeDecoder(cfg.decoder, hidden).to(device)
         params = list(model.parameters()) + list(decoder.parameters())
         optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         num_neg = max(1, int(round(cfg.neg_ratio * train_pos.size(1))))
-        val_neg = negative_sampling(mp_all, num_nodes=n, num_neg_samples=max(1, val_pos.size(1)))
+        # Negatives exclude every observed pair, held-out ones included.
+        observed = pair_keys(mp_all, n)
+        val_neg = sample_negatives(n, max(1, val_pos.size(1)), observed)
         has_val = val_pos.size(1) > 0 and val_neg.size(1) > 0
         self.stats.update(
-            num_train_edges=int(train_pos.size(1)), num_val_edges=int(val_pos.size(1)) if has_val else 0
+            num_train_edges=int(train_pos.size(1)), num_val_edges=int(val_pos.size(1)) if has_val else 0,
+            hidden_dim=hidden, max_epochs=epochs,
         )
 
         best_loss, best_epoch, best_state, waited = float("inf"), 0, None, 0
-        for epoch in range(1, cfg.epochs + 1):
+        for epoch in range(1, epochs + 1):
             model.train()
             decoder.train()
             optimizer.zero_grad()
-            # Negatives exclude every observed pair, held-out ones included.
-            neg = negative_sampling(mp_all, num_nodes=n, num_neg_samples=num_neg)
+            neg = sample_negatives(n, num_neg, observed)
             z = model(x, mp_train, neg_edge_index=neg)
             loss = reconstruction_loss(decoder, z, train_pos, neg)
             loss = loss + cfg.attention_weight * model.attention_loss()
@@ -298,6 +338,8 @@ class GAEFilter(EdgeFilter):
                 raise FloatingPointError(f"training loss is not finite at epoch {epoch} (got {train_loss})")
             self.training_log.append((epoch, train_loss))
 
+            if epoch % cfg.eval_every and epoch != epochs:
+                continue
             if has_val:
                 model.eval()
                 decoder.eval()
@@ -310,7 +352,7 @@ class GAEFilter(EdgeFilter):
                 best_loss, best_epoch, waited = monitored, epoch, 0
                 best_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(decoder.state_dict()))
             else:
-                waited += 1
+                waited += cfg.eval_every
                 if waited >= cfg.patience:
                     break
 
@@ -364,6 +406,33 @@ def split_pairs(graph: CandidateGraph, val_fraction: float) -> tuple[Tensor, Ten
     return pairs[:, num_val:], pairs[:, :num_val]
 
 
+def pair_keys(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """Sorted unique ``u * N + v`` keys of the directed pairs in ``edge_index``."""
+    return torch.unique(edge_index[0] * num_nodes + edge_index[1])
+
+
+def sample_negatives(num_nodes: int, num: int, observed: Tensor) -> Tensor:
+    r"""``num`` (or fewer, on dense graphs) uniform random pairs that are neither self-loops nor ``observed``.
+
+    Draws pairs with replacement and drops the hits by a binary search in the
+    sorted ``observed`` keys (see :func:`pair_keys`): :math:`O(P \log E)` and
+    vectorised, unlike rejection sampling pair by pair. Uses the global torch RNG.
+
+    Shapes:
+        - **output:** :math:`(2, P)`, :math:`P \le` ``num``
+    """
+    if num_nodes < 2:
+        return torch.empty((2, 0), dtype=torch.long, device=observed.device)
+    draw = int(num * 1.2) + 16  # spare draws for the rejected ones
+    u = torch.randint(0, num_nodes, (draw,), device=observed.device)
+    v = torch.randint(0, num_nodes, (draw,), device=observed.device)
+    key = u * num_nodes + v
+    pos = torch.searchsorted(observed, key).clamp(max=max(observed.numel() - 1, 0))
+    seen = observed[pos] == key if observed.numel() else torch.zeros_like(key, dtype=torch.bool)
+    keep = (u != v) & ~seen
+    return torch.stack([u[keep], v[keep]])[:, :num]
+
+
 def reconstruction_loss(decoder: EdgeDecoder, z: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
     """Mean BCE of positive pairs (label 1) and negative pairs (label 0), weighted equally."""
     pos_loss = F.binary_cross_entropy_with_logits(decoder(z, pos), torch.ones(pos.size(1), device=z.device))
@@ -402,7 +471,7 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
     py_state, np_state = random.getstate(), np.random.get_state()
     devices = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
-        random.seed(seed)  # torch_geometric's negative_sampling draws from `random`
+        random.seed(seed)
         np.random.seed(seed)
         torch.manual_seed(seed)
         try:

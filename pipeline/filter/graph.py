@@ -63,6 +63,10 @@ class CandidateGraph:
         has_features (np.ndarray): whether the entity had a feature vector.
         edge_index (np.ndarray): unique (subject, object) node indices, sorted.
         confidence (np.ndarray): max extractor confidence over the edge's evidence.
+        corroboration (np.ndarray): noisy-OR of the evidence confidences,
+            :math:`1 - \prod_r (1 - c_r)`: the chance that at least one of the
+            edge's independent evidence rows is right (more sentences saying
+            the same thing raise it).
         evidence_count (np.ndarray): number of evidence rows of the edge.
         predicate (np.ndarray): the edge's most frequent predicate (ties:
             alphabetical first).
@@ -72,8 +76,8 @@ class CandidateGraph:
         - **node_ids:** :math:`(N,)` str; **x:** :math:`(N, F)` float32;
           **has_features:** :math:`(N,)` bool
         - **edge_index:** :math:`(2, E)` int64; **confidence:** :math:`(E,)`
-          float32; **evidence_count:** :math:`(E,)` int64; **predicate:**
-          :math:`(E,)` str
+          float32; **corroboration:** :math:`(E,)` float32;
+          **evidence_count:** :math:`(E,)` int64; **predicate:** :math:`(E,)` str
         - **row_edge:** :math:`(R,)` int64 for :math:`R` evidence rows
     """
 
@@ -82,6 +86,7 @@ class CandidateGraph:
     has_features: np.ndarray
     edge_index: np.ndarray
     confidence: np.ndarray
+    corroboration: np.ndarray
     evidence_count: np.ndarray
     predicate: np.ndarray
     row_edge: np.ndarray
@@ -125,6 +130,10 @@ class CandidateGraph:
         conf_rows = _column(edges, "confidence").astype(np.float32)
         confidence = np.full(len(uniq), -np.inf, dtype=np.float32)
         np.maximum.at(confidence, row_edge, conf_rows)
+        # Noisy-OR in log space; c = 1 is clipped so a certain row gives ~1, not log(0).
+        log_doubt = np.zeros(len(uniq), dtype=np.float64)
+        np.add.at(log_doubt, row_edge, np.log1p(-np.minimum(conf_rows.astype(np.float64), 1.0 - 1e-7)))
+        corroboration = (1.0 - np.exp(log_doubt)).astype(np.float32)
         evidence_count = np.bincount(row_edge, minlength=len(uniq)).astype(np.int64)
         predicate = _majority(row_edge, _column(edges, "predicate"), len(uniq))
 
@@ -134,6 +143,7 @@ class CandidateGraph:
             has_features=has_features,
             edge_index=edge_index,
             confidence=confidence,
+            corroboration=corroboration,
             evidence_count=evidence_count,
             predicate=predicate,
             row_edge=row_edge,
@@ -191,7 +201,7 @@ class CandidateGraph:
             raise CandidateGraphError(f"has_features must have shape ({n},) (got {self.has_features.shape}).")
         if self.edge_index.ndim != 2 or self.edge_index.shape[0] != 2:
             raise CandidateGraphError(f"edge_index must have shape (2, E) (got {self.edge_index.shape}).")
-        for name in ("confidence", "evidence_count", "predicate"):
+        for name in ("confidence", "corroboration", "evidence_count", "predicate"):
             if getattr(self, name).shape != (e,):
                 raise CandidateGraphError(f"{name} must have shape ({e},) (got {getattr(self, name).shape}).")
         if e and (self.edge_index.min() < 0 or self.edge_index.max() >= n):

@@ -2,28 +2,35 @@
 
 Mentions are grouped by a canonical key:
 
-* a Bangla mention found in the lexicon uses its English equivalent, so
-  "রবীন্দ্রনাথ ঠাকুর" and "Rabindranath Tagore" become one entity;
+* a Bangla mention found in the lexicon (after case-suffix stripping) uses
+  its English equivalent, so "রবীন্দ্রনাথ ঠাকুর" and "Rabindranath Tagore"
+  become one entity;
+* a Bangla name the lexicon lacks joins the English name it sounds like
+  (romanised, :mod:`pipeline.link.crosslingual`), when that match is clear;
 * other mentions use their normalised text (no article, title or 's);
 * a one-word name that is the last or first word of exactly one longer name
   of a compatible type ("Tagore" -> "Rabindranath Tagore") joins it.
 
 The type is the lexicon's when it knows the name, else the most common
-typed NER label among the mentions.
+typed NER label among the mentions. Every cross-language merge is kept in
+``LinkResult.merges`` with its method and confidence. A Bangla-only name
+also gets a romanised label (language tag ``bn-Latn``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from pipeline.lexicon import Lexicon
 from pipeline.link.config import LinkConfig
+from pipeline.link.crosslingual import match_by_transliteration
 from pipeline.link.ids import edge_id, entity_id, normalise_key
 from pipeline.schema import EDGES, ENTITIES, MENTION_LINKS, from_rows
+from pipeline.transliterate import has_bangla, romanise
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +39,8 @@ class LinkResult:
     entities: pa.Table  # ENTITIES
     mention_links: pa.Table  # MENTION_LINKS
     edges: pa.Table  # EDGES
+    #: Cross-language merges: {"bangla", "english", "method" (lexicon|transliteration), "confidence"}.
+    merges: list[dict] = field(default_factory=list)
 
 
 def _english_equivalent(mention: dict, lexicon: Lexicon) -> str | None:
@@ -81,19 +90,30 @@ def run_link(mentions: pa.Table, relations: pa.Table, *, config: LinkConfig = Li
     key_of: dict[str, str] = {}
     types: dict[str, Counter] = defaultdict(Counter)
     lexicon_types: dict[str, str] = {}
+    langs: dict[str, set[str]] = defaultdict(set)
+    merges: dict[tuple[str, str], dict] = {}
     for m in rows:
         english = _english_equivalent(m, lexicon)
         key = normalise_key(english or m["text"])
         key_of[m["mention_id"]] = key
         types[key][m["label"]] += 1
-        if m["lang"] != "en" and lexicon.entity_type(m["text"]):
-            lexicon_types[key] = lexicon.entity_type(m["text"])
+        langs[key].add(m["lang"])
+        if m["lang"] != "en" and english:
+            merges[(m["text"], english)] = {"bangla": m["text"], "english": english, "method": "lexicon",
+                                            "confidence": 1.0}
+            if lexicon.entity_type(m["text"]):
+                lexicon_types[key] = lexicon.entity_type(m["text"])
     if config.merge_partial_names:
-        merged = _merge_partial_names(types)
-        for mention, key in key_of.items():
-            key_of[mention] = merged.get(key, key)
-        for short, long in merged.items():
-            types[long].update(types.pop(short))
+        _remap(key_of, types, langs, _merge_partial_names(types))
+    if config.transliteration:
+        kind = {k: _pick_type(types[k], lexicon_types.get(k)) for k in types}
+        matches = match_by_transliteration({k: kind[k] for k, ls in langs.items() if ls == {"bn"}},
+                                           {k: kind[k] for k, ls in langs.items() if "en" in ls},
+                                           threshold=config.transliteration_threshold)
+        _remap(key_of, types, langs, {m.bangla: m.english for m in matches})
+        for m in matches:
+            merges[(m.bangla, m.english)] = {"bangla": m.bangla, "english": m.english, "method": "transliteration",
+                                             "confidence": m.confidence}
 
     groups: dict[str, list[dict]] = defaultdict(list)
     for m in rows:
@@ -118,21 +138,48 @@ def run_link(mentions: pa.Table, relations: pa.Table, *, config: LinkConfig = Li
             "extractor": r["extractor"], "confidence": r["confidence"],
         })
     edges = list({e["edge_id"]: e for e in edges}.values())
-    log.info("linked %d mentions to %d entities; %d edges", len(rows), len(entities), len(edges))
-    return LinkResult(from_rows(entities, ENTITIES), from_rows(links, MENTION_LINKS), from_rows(edges, EDGES))
+    log.info("linked %d mentions to %d entities; %d edges; %d cross-language merges (%d by transliteration)",
+             len(rows), len(entities), len(edges), len(merges),
+             sum(m["method"] == "transliteration" for m in merges.values()))
+    return LinkResult(from_rows(entities, ENTITIES), from_rows(links, MENTION_LINKS), from_rows(edges, EDGES),
+                      sorted(merges.values(), key=lambda m: (-m["confidence"], m["bangla"])))
+
+
+def _remap(key_of: dict[str, str], types: dict[str, Counter], langs: dict[str, set[str]],
+           merged: dict[str, str]) -> None:
+    """Move the groups named in ``merged`` (old key -> new key) onto their new keys."""
+    for mention, key in key_of.items():
+        key_of[mention] = merged.get(key, key)
+    for old, new in merged.items():
+        types[new].update(types.pop(old))
+        langs[new] |= langs.pop(old)
 
 
 def _entity_row(eid: str, kind: str, members: list[dict], lexicon: Lexicon) -> dict:
-    """Labels: the most frequent (then longest) surface form per language."""
+    """Labels: the fullest, then most frequent, surface form per language."""
     by_lang: dict[str, Counter] = defaultdict(Counter)
     for m in members:
         by_lang[m["lang"]][m["text"]] += 1
-    best = {lang: max(c.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0] for lang, c in by_lang.items()}
+    best = {lang: _best_label(c) for lang, c in by_lang.items()}
     main_lang = max(by_lang, key=lambda lang: (sum(by_lang[lang].values()), lang == "en"))
     label_en = best.get("en") or next((lexicon.english(t) for lang, t in best.items() if lexicon.english(t)), None)
     labels = [{"lang": lang, "text": text} for lang, text in sorted(best.items())]
     if label_en and "en" not in best:
         labels.append({"lang": "en", "text": label_en})
+    elif not label_en and "bn" in best and kind not in ("DATE", "QUANTITY") and has_bangla(best["bn"]):
+        labels.append({"lang": "bn-Latn", "text": romanise(best["bn"])})  # a reader's and a matcher's handle
     aliases = sorted({m["text"] for m in members} - set(best.values()))
     return {"entity_id": eid, "label": best[main_lang], "lang": main_lang, "label_en": label_en, "type": kind,
             "aliases": aliases, "labels": labels, "frequency": len(members)}
+
+
+def _best_label(forms: Counter) -> str:
+    """The form that contains the most other forms word by word ("রবীন্দ্রনাথ ঠাকুর" over a more
+    frequent "রবীন্দ্রনাথ"), then the most frequent, then the longest."""
+    words = {form: set(form.split()) for form in forms}
+
+    def rank(form: str) -> tuple:
+        contained = sum(1 for other in forms if other != form and words[other] < words[form])
+        return contained, forms[form], len(form), form
+
+    return max(forms, key=rank)

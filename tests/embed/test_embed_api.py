@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pyarrow as pa
 import pytest
 import torch
@@ -122,3 +123,39 @@ def test_config_rejects_bad_values() -> None:
 def test_run_embed_on_cuda() -> None:
     out = run_embed(GRAPH, config=CONFIG.model_copy(update=dict(model="dihedron", device="auto")))
     assert out.device.startswith("cuda") and out.entities.num_rows == 6
+
+
+def test_tetra_reads_labels_and_the_documents_that_mention_each_entity() -> None:
+    from pipeline.embed.api import graph_text_features
+    from pipeline.schema import DOCUMENTS, ENTITIES, MENTION_LINKS, MENTIONS
+
+    labels = {"dhaka": "ঢাকা", "bangladesh": "বাংলাদেশ", "tagore": "Rabindranath Tagore", "kolkata": "Kolkata",
+              "india": "India", "gitanjali": "Gitanjali"}
+    entities = pa.Table.from_pylist(
+        [dict(entity_id=e, label=label, lang="en", label_en="Dhaka" if e == "dhaka" else None, type="THING",
+              aliases=[], labels=[], frequency=1) for e, label in labels.items()],
+        schema=ENTITIES,
+    )
+    documents = pa.Table.from_pylist(
+        [dict(doc_id="d1", source="x", lang="en", text="Tagore was born in Kolkata. He wrote Gitanjali."),
+         dict(doc_id="d2", source="y", lang="en", text="Dhaka is the capital of Bangladesh.")],
+        schema=DOCUMENTS,
+    )
+    mentions = pa.Table.from_pylist(
+        [dict(mention_id=f"m{e}", doc_id="d2" if e in {"dhaka", "bangladesh"} else "d1", sentence=0, start=0, end=1,
+              text=e, label="THING", lang="en", extractor="test", confidence=1.0) for e in labels if e != "india"],
+        schema=MENTIONS,
+    )
+    links = pa.Table.from_pylist([dict(mention_id=f"m{e}", entity_id=e) for e in labels if e != "india"],
+                                 schema=MENTION_LINKS)
+    tables = dict(entities=entities, documents=documents, mentions=mentions, mention_links=links)
+
+    ids = ["dhaka", "bangladesh", "kolkata", "india"]  # india: no mention, so no document vector
+    features = graph_text_features(ids, seed=1, **tables)
+    assert {k: v.shape[0] for k, v in features.items()} == dict.fromkeys(("word", "sentence", "document"), 4)
+    assert np.allclose(features["document"][0], features["document"][1])  # both only in d2
+    assert features["document"][2].any() and not features["document"][3].any()
+
+    config = CONFIG.model_copy(update=dict(model="tetra", model_kwargs={"algebra": "dihedron"}))
+    out = run_embed(GRAPH, config=config, **tables)
+    assert out.entities.num_rows == 6 and {len(v) for v in out.entities["vector"].to_pylist()} == {4 * CONFIG.dim}

@@ -21,8 +21,8 @@ def _triples(text: str, lang: str = "en") -> set[tuple[str, str, str]]:
     [
         ("Muhammad Yunus founded Grameen Bank.", ("Muhammad Yunus", "found", "Grameen Bank")),
         ("Rabindranath Tagore was born in Kolkata.", ("Rabindranath Tagore", "born in", "Kolkata")),
-        ("Dhaka is the capital of Bangladesh.", ("Dhaka", "capital of", "Bangladesh")),
-        ("Gitanjali was written by Rabindranath Tagore.", ("Rabindranath Tagore", "write", "Gitanjali")),
+        ("Dhaka is the capital of Bangladesh.", ("Bangladesh", "capital", "Dhaka")),  # the owner's attribute
+        ("Gitanjali was written by Rabindranath Tagore.", ("Gitanjali", "written by", "Rabindranath Tagore")),
     ],
 )
 def test_english_dependency_patterns(sentence, expected):

@@ -78,5 +78,44 @@ def test_gae_ablations_run(graph, components, decoder):
 
 
 def test_confidence_blend(graph):
-    scores = make("gae", confidence_weight=1.0).score(graph)
+    scores = make("gae", confidence_weight=1.0, prior="max").score(graph)
     np.testing.assert_allclose(scores, graph.confidence, rtol=1e-6)
+    gnn = make("gae", confidence_weight=0.0).score(graph)
+    half = make("gae", confidence_weight=0.5).score(graph)  # the default prior: noisy-OR corroboration
+    np.testing.assert_allclose(half, np.sqrt(gnn * graph.corroboration), rtol=1e-5)
+
+
+def test_gcn_baseline_encoder(graph):
+    scorer = make("gae", encoder="gcn")
+    assert scorer.score(graph).shape == (graph.num_edges,)
+    assert type(scorer.model).__name__ == "GCNEncoder"
+
+
+def test_large_graphs_train_a_smaller_model_for_fewer_epochs(graph):
+    scorer = make("gae", large_graph_edges=graph.num_edges, large_graph_hidden_dim=4, large_graph_epochs=2,
+                  epochs=50, patience=50, eval_every=1)
+    scorer.score(graph)
+    assert scorer.stats["hidden_dim"] == 4 and scorer.stats["max_epochs"] == 2
+    assert len(scorer.training_log) == 2
+
+
+def test_validation_every_n_epochs_still_stops_early(graph):
+    scorer = make("gae", epochs=500, patience=10, eval_every=5, lr=0.05)
+    scorer.score(graph)
+    assert scorer.stats["best_epoch"] % 5 == 0
+    assert len(scorer.training_log) < 500
+
+
+def test_negatives_avoid_self_loops_and_observed_pairs():
+    import torch
+
+    from pipeline.filter.gae import pair_keys, sample_negatives
+
+    torch.manual_seed(0)
+    observed_pairs = torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 0]])
+    observed = pair_keys(observed_pairs, 6)
+    neg = sample_negatives(6, 200, observed)
+    assert 150 < neg.size(1) <= 200
+    assert (neg[0] != neg[1]).all()
+    assert not torch.isin(neg[0] * 6 + neg[1], observed).any()
+    assert sample_negatives(1, 10, observed).shape == (2, 0)

@@ -73,6 +73,15 @@ def test_percentile_threshold_keeps_the_right_fraction(drop):
     assert result.threshold == pytest.approx(np.percentile(scores, drop))
 
 
+def test_min_score_overrides_the_percentile():
+    edges, features, _ = community_graph(seed=3)
+    config = FilterConfig(min_score=0.75, drop_percentile=90, confidence_weight=1.0, prior="max", epochs=1)
+    result = run_filter(edges, features, config=config)
+    _, scores = scores_by_pair(result)
+    assert result.threshold == 0.75
+    np.testing.assert_array_equal(result.scored_edges["kept"].to_numpy(zero_copy_only=False), scores >= 0.75)
+
+
 def test_percentile_threshold_function():
     scores = np.linspace(0, 1, 101, dtype=np.float32)
     assert percentile_threshold(scores, 10.0) == pytest.approx(0.1)

@@ -22,6 +22,8 @@ def test_evidence_rows_collapse_onto_unique_edges():
     assert graph.edge_pairs() == [("a", "b"), ("b", "a"), ("c", "a")]  # direction is kept
     assert graph.confidence.tolist() == pytest.approx([0.9, 0.5, 0.7])
     assert graph.evidence_count.tolist() == [3, 1, 1]
+    # noisy-OR: 1 - (0.8 * 0.1 * 0.6) for the three (a, b) rows
+    assert graph.corroboration.tolist() == pytest.approx([1 - 0.8 * 0.1 * 0.6, 0.5, 0.7], abs=1e-6)
     assert graph.predicate.tolist() == ["born_in", "related_to", "related_to"]
     assert graph.row_edge.tolist() == [0, 0, 1, 0, 2]
     assert graph.num_rows == 5 and graph.num_edges == 3

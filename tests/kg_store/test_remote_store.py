@@ -68,3 +68,43 @@ def test_errors_name_the_url(remote, port) -> None:
             store.query("ASK {}")
         with pytest.raises(EndpointError, match=f"127.0.0.1:{port}/update is unreachable"):
             store.delete_documents(["d1"])
+
+
+@pytest.mark.parametrize("graph_store", [False, True], ids=["sparql-update", "graph-store-protocol"])
+def test_run_store_into_oxigraph_serve_equals_embedded(oxigraph_server, tmp_path, tables, graph_store) -> None:
+    from kg_store.api import run_store
+    from kg_store.config import StoreConfig
+    from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES
+    from pipeline.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    for name, table, schema in zip(("entities", "scored_edges", "documents"), tables, (ENTITIES, SCORED_EDGES, DOCUMENTS)):
+        ws.write(name, table, schema)
+    config = StoreConfig(backend="remote", query_endpoint=f"{oxigraph_server}/query", batch_size=5,
+                         graph_store_endpoint=f"{oxigraph_server}/store" if graph_store else None)
+    with RemoteStore(f"{oxigraph_server}/query") as clean:
+        clean.update("DROP SILENT ALL")
+    remote = run_store(ws, config=config)
+    embedded = run_store(ws)
+    assert remote["quads"] == embedded["quads"] == remote["quads_added"]
+    assert run_store(ws, config=config)["quads_added"] == 0  # replace-by-document: idempotent
+    with RemoteStore(f"{oxigraph_server}/query", graph_store_endpoint=config.graph_store_endpoint) as store:
+        dumped = set(parse(path=str(store.dump(tmp_path / "remote.nq")), format=RdfFormat.N_QUADS))
+    with OxigraphStore(ws.store_dir, read_only=True) as store:
+        assert dumped == set(parse(path=str(store.dump(tmp_path / "embedded.nq")), format=RdfFormat.N_QUADS))
+
+
+def test_rdflib_dataset_over_both_backends(remote, tables) -> None:
+    import rdflib
+
+    remote.load_quads(tables_to_quads(*tables))
+    query = "SELECT ?o WHERE { ?s <https://kg-pipeline.example.org/relation/wasBornIn> ?o }"
+    expected = {"https://kg-pipeline.example.org/entity/dhaka"}
+    with OxigraphStore() as embedded:
+        embedded.load_quads(tables_to_quads(*tables))
+        for dataset in (remote.rdflib_dataset(), embedded.rdflib_dataset()):
+            assert {str(row[0]) for row in dataset.query(query)} == expected
+            graph = dataset.graph(rdflib.URIRef("http://ex/added"))
+            graph.add((rdflib.URIRef("http://ex/s"), rdflib.URIRef("http://ex/p"), rdflib.Literal("o")))
+        for store in (remote, embedded):  # what rdflib wrote is in the store, in the named graph
+            assert store.query("ASK { GRAPH <http://ex/added> { <http://ex/s> <http://ex/p> \"o\" } }").boolean

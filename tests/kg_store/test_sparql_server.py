@@ -144,3 +144,24 @@ def test_serve_holds_the_store_lock(tmp_path, tables, port) -> None:
     finally:
         proc.terminate()  # SIGTERM stops it cleanly
         assert proc.wait(timeout=10) == 0
+
+
+def test_connections_are_kept_alive(endpoint) -> None:
+    import http.client
+    from urllib.parse import quote, urlsplit
+
+    url, _ = endpoint
+    conn = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=10)
+    for sparql, status in ((SELECT, 200), ("SELEC", 400), ("ASK {}", 200)):
+        conn.request("GET", f"/query?query={quote(sparql)}")
+        response = conn.getresponse()
+        response.read()
+        assert response.status == status and response.version == 11
+        assert response.getheader("Connection") != "close"
+    conn.request("POST", "/update", body=INSERT, headers={"Content-Type": "application/sparql-update"})
+    refused = conn.getresponse()
+    refused.read()
+    assert refused.status == 403
+    conn.request("GET", f"/query?query={quote('ASK { GRAPH <http://ex/g> { ?s ?p ?o } }')}")
+    assert b"false" in conn.getresponse().read()  # same connection, and the refused update changed nothing
+    conn.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pytest
 
 import kg_store
@@ -46,6 +47,29 @@ def test_run_store_replaces_changed_documents(workspace, table_maker, edge_row) 
     run_store(workspace)
     facts = query("SELECT ?p WHERE { ?s ?p ?o . ?a kg:subject ?s ; kg:predicate ?p ; kg:kept true }", workspace=workspace)
     assert [p.rsplit("/", 1)[-1] for (p,) in facts.values()] == ["livedIn"]
+
+
+def test_run_store_removes_documents_that_disappeared(workspace, table_maker) -> None:
+    run_store(workspace)
+    entities, edges, documents = table_maker()
+    keep = pc.equal(edges.column("doc_id"), "d1")
+    workspace.write("scored_edges", edges.filter(keep), SCORED_EDGES)
+    workspace.write("documents", documents.filter(pc.equal(documents.column("doc_id"), "d1")), DOCUMENTS)
+    counts = run_store(workspace)
+    assert counts["documents_removed"] == 1 and counts["quads_added"] < 0
+    with open_store(workspace, read_only=True) as store:
+        assert store.document_ids() == {"d1"}
+        assert not store.query("ASK { ?s <https://kg-pipeline.example.org/relation/অবস্থিত> ?o }").boolean
+
+
+def test_run_store_fails_on_bad_ids_before_dropping_anything(workspace, table_maker, edge_row) -> None:
+    before = run_store(workspace)["quads"]
+    entities, edges, documents = table_maker([edge_row("x9", "rahim", "p", None, "d1", True)])
+    workspace.write("scored_edges", edges, SCORED_EDGES)
+    with pytest.raises(StoreError, match="empty entity id"):
+        run_store(workspace)
+    with open_store(workspace, read_only=True) as store:
+        assert store.count_quads() == before
 
 
 def test_run_store_explains_bad_tables(workspace, table_maker, edge_row) -> None:

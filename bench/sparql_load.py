@@ -1,0 +1,141 @@
+"""Bounded load test of ``kg serve``: concurrent 1-hop entity lookups over HTTP on loopback.
+
+Builds a store of about ``--quads`` quads (``bench/store_synthetic.py``,
+loaded with ``run_store``), starts ``kg serve --store DIR`` on 127.0.0.1 in
+its own process, then runs ``--clients`` client threads for ``--seconds``.
+Each request is ``GET /query`` (SPARQL JSON results, kept-alive
+connection) of one random entity's outgoing facts::
+
+    SELECT ?p ?o WHERE { <entity/ID> ?p ?o } LIMIT 100
+
+Entities are drawn uniformly, so the graph's few hubs are rare. Latency is
+measured by the client, request sent to body read. Prints one JSON line::
+
+    {"quads", "clients", "seconds", "requests", "errors", "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
+
+Not part of the test suite: it runs for a minute and needs the CPU alone.
+Usage: ``python bench/sparql_load.py [--quads 1000000] [--clients 16] [--seconds 60]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench.store_synthetic import synthetic_tables  # noqa: E402
+from kg_store.api import run_store  # noqa: E402
+from kg_store.vocab import Vocab  # noqa: E402
+from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES  # noqa: E402
+from pipeline.workspace import Workspace  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(port: int, proc: subprocess.Popen, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"kg serve exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("kg serve did not start")
+
+
+def _client(port: int, paths: list[str], stop: float, latencies: list[float], errors: list[str], seed: int) -> None:
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Accept": "application/sparql-results+json"}
+    while time.monotonic() < stop:
+        path = rng.choice(paths)
+        start = time.perf_counter()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200 or not body.startswith(b"{"):
+                errors.append(f"HTTP {response.status}: {body[:200]!r}")
+                continue
+        except (OSError, http.client.HTTPException) as err:
+            errors.append(f"{type(err).__name__}: {err}")
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        latencies.append(time.perf_counter() - start)
+    conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quads", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kg-sparql-load-") as tmp:
+        workspace = Workspace(Path(tmp) / "ws")
+        tables = synthetic_tables(args.quads)
+        for name, table, schema in zip(("entities", "scored_edges", "documents"), tables,
+                                       (ENTITIES, SCORED_EDGES, DOCUMENTS)):
+            workspace.write(name, table, schema)
+        quads = run_store(workspace)["quads"]
+        entity_ns = Vocab().entity_ns
+        paths = [f"/query?query={quote(f'SELECT ?p ?o WHERE {{ <{entity_ns}{e}> ?p ?o }} LIMIT 100')}"
+                 for e in tables[0].column("entity_id").to_pylist()]
+        port = _free_port()
+        log = (Path(tmp) / "serve.log").open("wb")  # it logs every request: a pipe would fill and stall it
+        server = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "serve", "--store", str(workspace.store_dir), "--port", str(port)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log)
+        try:
+            _wait(port, server)
+            warm: list[float] = []
+            _client(port, paths, time.monotonic() + 2, warm, [], seed=-1)  # page the indexes in
+            latencies: list[list[float]] = [[] for _ in range(args.clients)]
+            errors: list[str] = []
+            stop = time.monotonic() + args.seconds
+            threads = [threading.Thread(target=_client, args=(port, paths, stop, latencies[i], errors, i))
+                       for i in range(args.clients)]
+            started = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.monotonic() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            log.close()
+        ms = np.array([x for per_client in latencies for x in per_client]) * 1000
+        print(json.dumps({
+            "quads": quads, "clients": args.clients, "seconds": round(elapsed, 1), "requests": int(ms.size),
+            "errors": len(errors), "rps": round(ms.size / elapsed, 1),
+            "p50_ms": round(float(np.percentile(ms, 50)), 2), "p90_ms": round(float(np.percentile(ms, 90)), 2),
+            "p99_ms": round(float(np.percentile(ms, 99)), 2), "max_ms": round(float(ms.max()), 2),
+            "first_errors": errors[:3],
+        }))
+
+
+if __name__ == "__main__":
+    main()

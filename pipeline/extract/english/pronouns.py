@@ -1,0 +1,58 @@
+"""Light pronoun resolution within a document.
+
+A personal or possessive pronoun (or a bare definite subject such as "the
+airport") refers to the subject of its own sentence
+when that subject comes first ("X said *he* ..."), else to the most recent
+sentence subject of a compatible kind (he/she -> a person, it -> a
+non-person), else to the first mention of the document. That is the usual
+shape of encyclopaedic text, where the topic is restated as "It" or "He".
+"""
+
+from __future__ import annotations
+
+PERSONAL = {"he": "PERSON", "him": "PERSON", "his": "PERSON", "she": "PERSON", "her": "PERSON", "hers": "PERSON",
+            "it": "OTHER", "its": "OTHER", "they": None, "them": None, "their": None}
+
+
+def is_resolvable(token) -> bool:
+    return token.pos_ == "PRON" and token.lower_ in PERSONAL
+
+
+def is_definite_anaphor(token) -> bool:
+    """"*The airport* serves ...": a bare definite noun as subject of a non-copular verb restates the topic."""
+    if token.pos_ != "NOUN" or token.dep_ not in ("nsubj", "nsubjpass") or token.head.lemma_ == "be":
+        return False
+    dets = [c for c in token.children if c.dep_ == "det"]
+    others = [c for c in token.children if c.dep_ not in ("det", "amod", "compound")]
+    return len(dets) == 1 and dets[0].lower_ in ("the", "this", "that") and not others
+
+
+def compatible(pronoun: str, label: str) -> bool:
+    kind = PERSONAL[pronoun]
+    if kind == "PERSON":
+        return label in ("PERSON", "THING")
+    if kind == "OTHER":
+        return label != "PERSON"
+    return True
+
+
+class Antecedents:
+    """Sentence subjects seen so far in one document."""
+
+    def __init__(self) -> None:
+        self.subjects: list = []  # (mention key, label), most recent last
+        self.first = None
+
+    def note(self, key, label: str, is_subject: bool) -> None:
+        if self.first is None:
+            self.first = (key, label)
+        if is_subject:
+            self.subjects.append((key, label))
+
+    def resolve(self, pronoun: str, current_subject=None):
+        """The (mention key, label) that ``pronoun`` refers to, or None."""
+        pronoun = pronoun.lower()
+        for candidate in ([current_subject] if current_subject else []) + self.subjects[::-1] + [self.first]:
+            if candidate is not None and compatible(pronoun, candidate[1]):
+                return candidate
+        return None

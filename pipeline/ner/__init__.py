@@ -1,0 +1,1 @@
+"""Training of the project's own NER pipelines (``kg train ner``)."""

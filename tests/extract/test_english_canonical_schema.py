@@ -1,0 +1,63 @@
+"""Canonical mention strings, schema argument order and the evaluation matcher."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.evaluate.matching import entity_match, relation_match
+from pipeline.extract.canonicalise import Canonicaliser, clean_surface
+from pipeline.extract.jsonl import extract_jsonl
+from pipeline.extract.schema_mapping import reads_reversed
+
+
+def _mention(mid: str, text: str, label: str) -> dict:
+    return {"mention_id": mid, "text": text, "label": label}
+
+
+def test_clean_surface_trims_articles_titles_possessives_and_digit_groups():
+    assert clean_surface("the Dr. Marie Curie's") == "Marie Curie"
+    assert clean_surface("1,873") == "1873"
+    assert clean_surface("The Hague") == "Hague"  # articles go, even in names: one key per entity
+
+
+def test_short_person_names_take_the_full_name_within_and_across_documents():
+    canon = Canonicaliser()
+    first = canon.document([_mention("a", "Marie Curie", "PERSON"), _mention("b", "Curie", "PERSON"),
+                            _mention("c", "University of Dhaka", "ORGANIZATION"), _mention("d", "Dhaka", "PLACE")])
+    assert first == {"a": "Marie Curie", "b": "Marie Curie", "c": "University of Dhaka", "d": "Dhaka"}
+    assert canon.document([_mention("e", "Curie", "PERSON")]) == {"e": "Marie Curie"}
+    assert Canonicaliser(across_documents=False).document([_mention("e", "Curie", "PERSON")]) == {"e": "Curie"}
+
+
+def test_argument_order_follows_the_schema_name():
+    assert reads_reversed("operate", "operatingOrganisation")  # Y operates X: X's operating organisation is Y
+    assert reads_reversed("lead", "leaderName")
+    assert reads_reversed("capital of", "capital")
+    assert not reads_reversed("operated by", "operatingOrganisation")
+    assert not reads_reversed("leader", "leaderName")
+    assert not reads_reversed("part of", "isPartOf")
+    assert not reads_reversed("number", "numberOfMembers")
+
+
+def test_matcher_contains_whole_words_only():
+    assert entity_match("Aarhus", "Aarhus Airport")
+    assert entity_match("1873", "1873.0")  # token Jaccard 0.5
+    assert not entity_match("Aar", "Aarhus")
+    assert not entity_match("70", "2702.0")  # a substring, but no word in common
+    assert relation_match("runwayLength", "runway length")
+
+
+def test_kg_extract_maps_by_type_in_context_and_keeps_confidences(tmp_path, write_jsonl):
+    source = write_jsonl("in.jsonl", [
+        {"id": "1", "text": "Alan Shepard was born on November 18, 1923 in New Hampshire."},
+        {"id": "2", "text": "Turkmenistan Airlines operates Ashgabat International Airport."},
+    ])
+    schema = tmp_path / "relations.txt"
+    schema.write_text("birthDate\nbirthPlace\noperatingOrganisation\ncountry\n")
+    out = tmp_path / "out.jsonl"
+    extract_jsonl(source, out, lang="en", schema_path=str(schema))
+    first, second = [json.loads(line) for line in out.read_text().splitlines()]
+    assert ["Alan Shepard", "birthDate", "November 18, 1923"] in first["triples"]
+    assert ["Alan Shepard", "birthPlace", "New Hampshire"] in first["triples"]
+    assert ["Ashgabat International Airport", "operatingOrganisation", "Turkmenistan Airlines"] in second["triples"]
+    assert len(first["confidences"]) == len(first["triples"])
