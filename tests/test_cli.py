@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.cli import build_parser, main
 
-COMMANDS = ["build", "query", "serve", "extract", "embed", "export", "eval"]
+COMMANDS = ["build", "query", "serve", "extract", "embed", "export", "eval", "train"]
 
 
 def _kg(*args: str) -> subprocess.CompletedProcess:
