@@ -38,6 +38,7 @@ from kg_store.timeouts import QueryTimeoutError
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+_FAILED = object()  # a store call that was answered with an error status
 
 _RESULT_TYPES = {
     "application/sparql-results+json": QRF.JSON,
@@ -162,25 +163,29 @@ class _Handler(BaseHTTPRequestHandler):
         params = self._params()
         if params is None:
             return
-        sparql = params.get("query") or params.get("", "")
+        sparql = self._sparql(params, "query", "?query=..., a 'query' form field, or an application/sparql-query body")
+        if sparql is not None and (result := self._run(self.server.store.query, sparql)) is not _FAILED:
+            self._answer(result, params.get("format"))
+
+    def _sparql(self, params: dict[str, str], field: str, how: str) -> str | None:
+        """The SPARQL text of a request, or None after answering 400."""
+        sparql = params.get(field) or params.get("", "")
         if not sparql.strip():
-            self._error(
-                HTTPStatus.BAD_REQUEST,
-                "Missing SPARQL: send ?query=..., a 'query' form field, or an application/sparql-query body.",
-            )
-            return
+            self._error(HTTPStatus.BAD_REQUEST, f"Missing SPARQL {field}: send {how}.")
+            return None
+        return sparql
+
+    def _run(self, call, sparql: str):
+        """``call(sparql)``; a store error is answered with its HTTP status (503, 400, 500) and gives _FAILED."""
         try:
-            result = self.server.store.query(sparql)
+            return call(sparql)
         except QueryTimeoutError as err:
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
-            return
         except QueryError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err))
-            return
         except KGError as err:
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
-            return
-        self._answer(result, params.get("format"))
+        return _FAILED
 
     def _answer(self, result: QueryResult, format_param: str | None) -> None:
         kind = "graph" if result.kind == "graph" else "results"
@@ -214,20 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not hmac.compare_digest(sent[len("Bearer "):].strip().encode(), token.encode()):
             self._error(HTTPStatus.FORBIDDEN, "Wrong update token.")
             return
-        sparql = params.get("update") or params.get("", "")
-        if not sparql.strip():
-            self._error(
-                HTTPStatus.BAD_REQUEST,
-                "Missing SPARQL update: send an 'update' form field or an application/sparql-update body.",
-            )
-            return
-        try:
-            self.server.store.update(sparql)
-        except QueryError as err:
-            self._error(HTTPStatus.BAD_REQUEST, str(err))
-            return
-        except KGError as err:
-            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+        sparql = self._sparql(params, "update", "an 'update' form field or an application/sparql-update body")
+        if sparql is None or self._run(self.server.store.update, sparql) is _FAILED:
             return
         self._send(HTTPStatus.NO_CONTENT)
 
