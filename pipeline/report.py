@@ -109,8 +109,9 @@ def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
             ax.set_xlabel("epoch")
 
         plots.append(("Training curve", _figure_png(loss_plot)))
-    if ws.has("entity_embeddings") and ws.read("entity_embeddings").num_rows >= 3:
-        plots.append(("Entity vectors (PCA)", _figure_png(_projection_plot(ws.read("entity_embeddings"), entities))))
+    embeddings = ws.read("entity_embeddings") if ws.has("entity_embeddings") else None
+    if embeddings is not None and embeddings.num_rows >= 3:
+        plots.append(("Entity vectors (PCA)", _figure_png(_projection_plot(embeddings, entities))))
     return plots
 
 
