@@ -11,7 +11,8 @@ connection) of one random entity's outgoing facts::
 Entities are drawn uniformly, so the graph's few hubs are rare. Latency is
 measured by the client, request sent to body read. Prints one JSON line::
 
-    {"quads", "clients", "seconds", "requests", "errors", "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
+    {"quads", "clients", "seconds", "requests", "errors", "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms",
+     "server_cpu_us", "client_cpu_us", "load_avg_1m"}
 
 Not part of the test suite: it runs for a minute and needs the CPU alone.
 Usage: ``python bench/sparql_load.py [--quads 1000000] [--clients 16] [--seconds 60]``
@@ -62,6 +63,12 @@ def _wait(port: int, proc: subprocess.Popen, timeout_s: float = 60.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit("kg serve did not start")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _client(port: int, paths: list[str], stop: float, latencies: list[float], errors: list[str], seed: int) -> None:
@@ -117,12 +124,13 @@ def main() -> None:
             stop = time.monotonic() + args.seconds
             threads = [threading.Thread(target=_client, args=(port, paths, stop, latencies[i], errors, i))
                        for i in range(args.clients)]
-            started = time.monotonic()
+            started, server_cpu, client_cpu = time.monotonic(), _cpu_seconds(server.pid), time.process_time()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             elapsed = time.monotonic() - started
+            server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -133,6 +141,10 @@ def main() -> None:
             "errors": len(errors), "rps": round(ms.size / elapsed, 1),
             "p50_ms": round(float(np.percentile(ms, 50)), 2), "p90_ms": round(float(np.percentile(ms, 90)), 2),
             "p99_ms": round(float(np.percentile(ms, 99)), 2), "max_ms": round(float(ms.max()), 2),
+            # CPU per request shows where the time goes when clients and server share the cores.
+            "server_cpu_us": round(server_cpu / max(ms.size, 1) * 1e6),
+            "client_cpu_us": round(client_cpu / max(ms.size, 1) * 1e6),
+            "load_avg_1m": os.getloadavg()[0],
             "first_errors": errors[:3],
         }))
 

@@ -9,13 +9,14 @@ document's graph before loading it, so stale facts disappear on re-runs.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
+from pipeline.errors import QueryError
 from pipeline.registry import Registry
 from kg_store.iri import document_iri
 from kg_store.vocab import DEFAULT_BASE_IRI, Vocab
@@ -115,12 +116,22 @@ class Store(ABC):
 
     # -- reading ---------------------------------------------------------
     @abstractmethod
-    def query(self, sparql: str, *, timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        timeout_s: float | None = None,
+        limit: int | None = None,
+        on_expiry: Callable[[QueryError], None] | None = None,
+    ) -> QueryResult:
         """Run a SPARQL query over the union of all graphs.
 
         ``timeout_s`` and ``limit`` default to the store's settings; past the
         timeout a :class:`~pipeline.errors.QueryError` is raised, past the
-        limit rows stop and ``truncated`` is set.
+        limit rows stop and ``truncated`` is set. An evaluation that cannot
+        be interrupted raises only when it ends; ``on_expiry`` is then called
+        with the error at the deadline, from another thread, so that a
+        server can answer on time.
         """
 
     @abstractmethod

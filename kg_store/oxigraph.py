@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain, islice
 from pathlib import Path
 
@@ -115,14 +115,14 @@ class OxigraphStore(Store):
         base_iri: str = DEFAULT_BASE_IRI,
         timeout_s: float = 30.0,
         limit: int = 10_000,
-        max_query_workers: int = 4,
+        max_concurrent_queries: int = 8,
         small_load: int = SMALL_LOAD,
     ) -> None:
         super().__init__(base_iri=base_iri, timeout_s=timeout_s, limit=limit)
         self.path = Path(path).expanduser().resolve() if path is not None else None
         self.read_only = read_only
         self._store: ox.Store | None = _open(self.path, read_only)
-        self._runner = QueryRunner(max_query_workers)
+        self._runner = QueryRunner(max_concurrent_queries)
         self.small_load = small_load
 
     @property
@@ -183,7 +183,14 @@ class OxigraphStore(Store):
         except OSError as err:
             raise StoreError(f"SPARQL update failed on {self.path or '(memory)'}: {err}") from None
 
-    def query(self, sparql: str, *, timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        timeout_s: float | None = None,
+        limit: int | None = None,
+        on_expiry: Callable[[QueryError], None] | None = None,
+    ) -> QueryResult:
         store, prefixes = self.store, self.vocab.prefixes()
         limit = self.limit if limit is None else limit
 
@@ -196,7 +203,8 @@ class OxigraphStore(Store):
             except (OSError, RuntimeError, ValueError) as err:
                 raise QueryError(f"Query failed: {err}. Query: {preview(sparql)!r}") from None
 
-        return self._runner.run(work, timeout_s=self.timeout_s if timeout_s is None else timeout_s, sparql=sparql)
+        timeout_s = self.timeout_s if timeout_s is None else timeout_s
+        return self._runner.run(work, timeout_s=timeout_s, sparql=sparql, on_expiry=on_expiry)
 
     def count_quads(self) -> int:
         return len(self.store)

@@ -22,6 +22,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -100,10 +101,24 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall on small answers
     # Buffered output: headers and body leave in one send (http.server flushes after each request).
     wbufsize = 64 * 1024
+    _date: tuple[int, str] = (0, "")  # (second, its Date header), shared by all handler threads
+    _answered_late = False  # set when a 503 went out at the deadline (see _answer_late)
 
     def log_message(self, format: str, *args: object) -> None:
         # One line per request is an access log: shown with `kg -v serve`, not by default.
-        log.debug("%s %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s", self.address_string(), format % args)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header changes once a second; formatting it costs more than a small query's JSON.
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        second, text = _Handler._date
+        if second != now:
+            text = super().date_time_string(now)
+            _Handler._date = (now, text)
+        return text
 
     def _send(
         self, status: int, body: bytes = b"", content_type: str = "text/plain; charset=utf-8", **headers: str
@@ -164,8 +179,22 @@ class _Handler(BaseHTTPRequestHandler):
         if params is None:
             return
         sparql = self._sparql(params, "query", "?query=..., a 'query' form field, or an application/sparql-query body")
-        if sparql is not None and (result := self._run(self.server.store.query, sparql)) is not _FAILED:
+        if sparql is None:
+            return
+        self._answered_late = False
+        result = self._run(self.server.store.query, sparql, on_expiry=self._answer_late)
+        if result is not _FAILED:
             self._answer(result, params.get("format"))
+
+    def _answer_late(self, err: QueryTimeoutError) -> None:
+        """503 at the deadline, from the watchdog thread, while an evaluation that cannot stop runs out.
+
+        The handler thread is inside the store then and writes nothing more;
+        the connection closes, so a late answer can never follow.
+        """
+        self._answered_late = True
+        self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err), Connection="close")
+        self.wfile.flush()
 
     def _sparql(self, params: dict[str, str], field: str, how: str) -> str | None:
         """The SPARQL text of a request, or None after answering 400."""
@@ -175,12 +204,13 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return sparql
 
-    def _run(self, call, sparql: str):
+    def _run(self, call, sparql: str, **options):
         """``call(sparql)``; a store error is answered with its HTTP status (503, 400, 500) and gives _FAILED."""
         try:
-            return call(sparql)
+            return call(sparql, **options)
         except QueryTimeoutError as err:
-            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
+            if not self._answered_late:
+                self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
         except QueryError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err))
         except KGError as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -105,12 +106,42 @@ def test_streaming_query_stops_at_the_timeout() -> None:
     assert time.monotonic() - started < 2
 
 
-def test_blocking_query_times_out_on_time() -> None:
-    store = _cross_product_store(100)  # COUNT over 1 million rows: ~0.3 s, cannot be interrupted
-    started = time.monotonic()
-    with pytest.raises(QueryTimeoutError):
-        store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?p ?d . ?e ?p ?f }", timeout_s=0.05)
-    assert time.monotonic() - started < 0.5
+def test_blocking_query_is_reported_on_time_and_raises_when_it_ends() -> None:
+    store = _cross_product_store(150)  # COUNT over 3.4 million rows: about a second, cannot be interrupted
+    started, told = time.monotonic(), []
+    with pytest.raises(QueryTimeoutError, match="timed out after 0.05 s"):
+        store.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?p ?d . ?e ?p ?f }",
+            timeout_s=0.05,
+            on_expiry=lambda err: told.append((time.monotonic() - started, str(err))),
+        )
+    ended = time.monotonic() - started
+    assert len(told) == 1 and "timed out after 0.05 s" in told[0][1]
+    assert told[0][0] < 0.5 and told[0][0] < ended  # heard at the deadline, before the evaluation ended
+
+
+def test_a_query_in_time_never_hears_of_expiry() -> None:
+    store, told = _cross_product_store(10), []
+    result = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b }", timeout_s=5, on_expiry=told.append)
+    time.sleep(0.1)  # longer than the watchdog's period
+    assert result.rows[0][0].value == "10" and told == []
+
+
+def test_concurrent_queries_are_bounded() -> None:
+    """A query waits for a free slot within its own deadline; slots come back after each query."""
+    store = OxigraphStore(timeout_s=0.3, max_concurrent_queries=1)
+    store.load_quads(
+        Quad(NamedNode(f"http://ex/s{i}"), NamedNode("http://ex/p"), NamedNode(f"http://ex/o{i}"), NamedNode("http://ex/g"))
+        for i in range(150)
+    )
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?p ?d . ?e ?p ?f }"
+    worker = threading.Thread(target=lambda: pytest.raises(QueryTimeoutError, store.query, slow, timeout_s=0.05))
+    worker.start()
+    time.sleep(0.02)  # the slow query holds the only slot now
+    with pytest.raises(QueryTimeoutError, match="waiting for one of 1 busy query slots"):
+        store.query("ASK { ?s ?p ?o }", timeout_s=0.1)
+    worker.join()
+    assert store.query("ASK { ?s ?p ?o }").boolean
 
 
 def test_lock_held_by_another_process(tmp_path) -> None:
