@@ -11,18 +11,22 @@
 The query timeout and result limit of the store apply to every request.
 Bad SPARQL is a 400 with the reason; a timeout is a 503. It binds
 127.0.0.1 by default: the server has no TLS, so put a proxy in front of it
-before exposing it. Built on the standard library's ThreadingHTTPServer:
-it needs nothing more, and pyoxigraph queries release the GIL.
+before exposing it. Built on the standard library's ThreadingHTTPServer,
+one thread per connection; ``workers`` adds processes on the same port
+for read-only endpoints, since one Python process uses about one core.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import multiprocessing
+import os
 import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -30,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from pyoxigraph import QueryResultsFormat as QRF
 from pyoxigraph import RdfFormat
 
-from pipeline.errors import KGError, QueryError
+from pipeline.errors import ConfigError, KGError, QueryError
 from kg_store.base import QueryResult, Store
 from kg_store.formats import RESULT_FORMATS, serialize_result
 from kg_store.page import page
@@ -261,8 +265,11 @@ class SparqlServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default 5 drops SYNs when many clients connect at once (1 s retransmits)
 
-    def __init__(self, store: Store, host: str, port: int, update_token: str | None) -> None:
+    def __init__(
+        self, store: Store, host: str, port: int, update_token: str | None, *, reuse_port: bool = False
+    ) -> None:
         self.store, self.update_token = store, update_token or None
+        self.allow_reuse_port = reuse_port  # worker processes share the port; the kernel spreads connections
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
@@ -274,19 +281,32 @@ class SparqlServer(ThreadingHTTPServer):
 
 
 def make_server(
-    store: Store, host: str = "127.0.0.1", port: int = 7878, *, update_token: str | None = None
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 7878,
+    *,
+    update_token: str | None = None,
+    reuse_port: bool = False,
 ) -> SparqlServer:
     """A bound, not yet running server (``port=0`` picks a free port); call ``serve_forever``."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Serving SPARQL on %s: anyone who can reach this address can query the store.", host)
-    return SparqlServer(store, host, port, update_token)
+    return SparqlServer(store, host, port, update_token, reuse_port=reuse_port)
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(store: Store, host: str = "127.0.0.1", port: int = 7878, update_token: str | None = None) -> None:
+def serve(
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 7878,
+    update_token: str | None = None,
+    *,
+    workers: int = 1,
+    open_replica: Callable[[], Store] | None = None,
+) -> None:
     """Serve ``store`` until interrupted (Ctrl-C or SIGTERM), then close it.
 
     Open an embedded store read-write (``open_store(store_dir=...)``) so it
@@ -294,12 +314,67 @@ def serve(store: Store, host: str = "127.0.0.1", port: int = 7878, update_token:
     clear message instead of writing under a reader. A remote store
     (``open_store(endpoint=...)``) makes this a read-only front for a SPARQL
     server that should not be exposed itself (docker-compose does this).
+
+    ``workers > 1`` starts that many processes in all, each accepting on the
+    same port with its own store from ``open_replica`` (a picklable
+    callable, e.g. a read-only ``open_store``). pyoxigraph holds the GIL for
+    most of a query, so one process cannot use a second core: on 2 cores, 2
+    workers answered about 2.5 times the lookups per second of one
+    (bench/sparql_load.py). Read-only endpoints only: a replica does not
+    see updates made through another process.
     """
-    server = make_server(store, host, port, update_token=update_token)
-    print(f"SPARQL endpoint at {server.url}/query (updates {'enabled' if update_token else 'disabled'})", flush=True)
+    if workers > 1 and update_token:
+        raise ConfigError(
+            f"--workers {workers} needs a read-only endpoint: a worker's replica would not see updates sent "
+            f"to another worker. Drop --update-token (and KG_UPDATE_TOKEN), or serve with --workers 1."
+        )
+    if workers > 1 and open_replica is None:
+        raise ValueError("serve(workers > 1) needs open_replica, which opens each worker's store")
+    server = make_server(store, host, port, update_token=update_token, reuse_port=workers > 1)
+    replicas = _start_replicas(open_replica, host, server.server_address[1], workers - 1) if workers > 1 else []
+    how = f"{workers} worker processes" if workers > 1 else f"updates {'enabled' if update_token else 'disabled'}"
+    print(f"SPARQL endpoint at {server.url}/query ({how})", flush=True)
     if threading.current_thread() is threading.main_thread():
         # Stop cleanly on SIGTERM too (docker stop, Prefect cancellation), not only on Ctrl-C.
         signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for replica in replicas:
+            replica.terminate()
+        for replica in replicas:
+            replica.join(timeout=10)
+        server.server_close()
+        store.close()
+
+
+def _start_replicas(open_replica: Callable[[], Store], host: str, port: int, count: int) -> list:
+    # spawn, not fork: a forked child would share the parent's RocksDB handles and threads.
+    context = multiprocessing.get_context("spawn")
+    replicas = [
+        context.Process(target=_serve_replica, args=(open_replica, host, port, os.getpid()), name=f"kg-serve-{i + 1}")
+        for i in range(count)
+    ]
+    for replica in replicas:
+        replica.start()
+    return replicas
+
+
+def _serve_replica(open_replica: Callable[[], Store], host: str, port: int, parent_pid: int) -> None:
+    """A worker process: its own store, the shared port, and an exit when the parent is gone."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    store = open_replica()
+    server = make_server(store, host, port, reuse_port=True)
+
+    def watch_parent() -> None:
+        # A parent killed with -9 cannot stop its workers; they must not go on serving a stale view.
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        server.shutdown()
+
+    threading.Thread(target=watch_parent, name="kg-serve-parent-watch", daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

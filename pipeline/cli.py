@@ -9,6 +9,7 @@ inside the commands so that ``kg --help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -81,9 +82,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             logging.getLogger("kg_store").warning("No store at %s yet: serving an empty one (run `kg build`).",
                                                   store_dir)
         store = open_store(store_dir=store_dir, config=config)
+        open_replica = functools.partial(open_store, store_dir=store_dir, config=config, read_only=True)
     else:
         store = open_store(endpoint=args.endpoint, config=config)
-    serve(store, host=args.host, port=args.port, update_token=args.update_token)
+        open_replica = functools.partial(open_store, endpoint=args.endpoint, config=config)
+    serve(store, host=args.host, port=args.port, update_token=args.update_token, workers=args.workers,
+          open_replica=open_replica)
     return 0
 
 
@@ -214,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="token that allows SPARQL Update (default: $KG_UPDATE_TOKEN, else read-only)")
     p.add_argument("--timeout", type=float, default=30.0, help="query timeout in seconds")
     p.add_argument("--limit", type=int, default=10_000, help="result row limit")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes answering queries on the port (default: 1). One process uses about one\n"
+                   "core; set it to the number of cores for a busy read-only endpoint (not with --update-token)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("extract", help="extract entities and triples from JSONL", formatter_class=_formatter,

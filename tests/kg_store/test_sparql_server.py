@@ -150,6 +150,68 @@ def test_serve_holds_the_store_lock(tmp_path, tables, port) -> None:
         assert proc.wait(timeout=10) == 0
 
 
+def _children(pid: int) -> list[int]:
+    """PIDs whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _wait_for(condition, timeout_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_worker_processes_share_the_port_and_die_with_the_parent(tmp_path, tables, port) -> None:
+    """`kg serve --workers 2`: a second process answers on the same port and exits when the parent is killed."""
+    with OxigraphStore(tmp_path / "store") as store:
+        store.load_quads(tables_to_quads(*tables))
+    root = Path(kg_store.__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "pipeline.cli", "serve", "--store", str(tmp_path / "store"), "--port", str(port),
+               "--workers", "2"]
+    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "(2 worker processes)" in proc.stdout.readline()
+        assert _wait_for(lambda: len(_children(proc.pid)) >= 1)
+        [worker] = [pid for pid in _children(proc.pid) if "spawn" in Path(f"/proc/{pid}/cmdline").read_text()]
+        time.sleep(3)  # the worker imports and opens its replica
+        for _ in range(12):  # a new connection each time: the kernel spreads them over both processes
+            answer = httpx.get(f"http://127.0.0.1:{port}/query", params={"query": SELECT},
+                               headers={"Connection": "close"})
+            assert answer.status_code == 200 and answer.json()["results"]["bindings"]
+        proc.kill()  # -9: the parent cannot stop its worker, which must notice and leave
+        proc.wait(timeout=10)
+        assert _wait_for(lambda: not Path(f"/proc/{worker}").exists() or "Z" in _state(worker), timeout_s=10)
+    finally:
+        proc.kill()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_workers_refuse_an_update_token(tmp_path) -> None:
+    root = Path(kg_store.__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "serve", "--store", str(tmp_path / "store"), "--port", "0",
+         "--workers", "2", "--update-token", "secret"],
+        cwd=root, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0 and "needs a read-only endpoint" in result.stderr
+
+
 def test_connections_are_kept_alive(endpoint) -> None:
     import http.client
     from urllib.parse import quote, urlsplit
