@@ -116,14 +116,8 @@ class Store(ABC):
 
     # -- reading ---------------------------------------------------------
     @abstractmethod
-    def query(
-        self,
-        sparql: str,
-        *,
-        timeout_s: float | None = None,
-        limit: int | None = None,
-        on_expiry: Callable[[QueryError], None] | None = None,
-    ) -> QueryResult:
+    def query(self, sparql: str, *, timeout_s: float | None = None, limit: int | None = None,
+              on_expiry: Callable[[QueryError], None] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs.
 
         ``timeout_s`` and ``limit`` default to the store's settings; past the

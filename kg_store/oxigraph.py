@@ -183,14 +183,8 @@ class OxigraphStore(Store):
         except OSError as err:
             raise StoreError(f"SPARQL update failed on {self.path or '(memory)'}: {err}") from None
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        timeout_s: float | None = None,
-        limit: int | None = None,
-        on_expiry: Callable[[QueryError], None] | None = None,
-    ) -> QueryResult:
+    def query(self, sparql: str, *, timeout_s: float | None = None, limit: int | None = None,
+              on_expiry: Callable[[QueryError], None] | None = None) -> QueryResult:
         store, prefixes = self.store, self.vocab.prefixes()
         limit = self.limit if limit is None else limit
 

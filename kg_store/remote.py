@@ -184,14 +184,8 @@ class RemoteStore(Store):
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
             self._graph_store("POST", graph, content=body, headers={"Content-Type": "application/n-triples"})
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        timeout_s: float | None = None,
-        limit: int | None = None,
-        on_expiry: Callable[[QueryError], None] | None = None,
-    ) -> QueryResult:
+    def query(self, sparql: str, *, timeout_s: float | None = None, limit: int | None = None,
+              on_expiry: Callable[[QueryError], None] | None = None) -> QueryResult:
         # on_expiry is not needed: the HTTP timeout below already raises on time.
         timeout_s = self.timeout_s if timeout_s is None else timeout_s
         limit = self.limit if limit is None else limit
