@@ -4,7 +4,12 @@ Entry point: :func:`run_filter`. Importing this package does not import torch;
 the ``"gae"`` filter imports it when it runs.
 """
 
-from pipeline.filter.api import FilterResult, percentile_threshold, run_filter
+from pipeline.filter.api import (
+    FilterResult,
+    expected_f1_threshold,
+    percentile_threshold,
+    run_filter,
+)
 from pipeline.filter.base import EdgeFilter, edge_filters
 from pipeline.filter.config import FilterConfig
 from pipeline.filter.graph import CandidateGraph, CandidateGraphError
@@ -16,6 +21,7 @@ __all__ = [
     "FilterConfig",
     "FilterResult",
     "edge_filters",
+    "expected_f1_threshold",
     "percentile_threshold",
     "run_filter",
 ]

@@ -1,7 +1,8 @@
 """Settings of the filter stage.
 
 The filter scores every unique candidate edge (subject, object) in [0, 1]
-and drops the edges below a percentile of those scores. ``method`` picks the
+and drops the low-scoring ones: by default where the expected F1 of the kept
+set peaks (``threshold = "expected_f1"``), or below a fixed percentile. ``method`` picks the
 scorer from :data:`pipeline.filter.base.edge_filters`; the remaining fields
 are the GNN scorer's (``"gae"``) and are ignored by ``"none"``.
 
@@ -9,7 +10,7 @@ Example (``kg.toml``)::
 
     [filter]
     method = "gae"
-    drop_percentile = 10.0
+    threshold = "expected_f1"
     components = ["denoise", "topological", "local", "semantic"]
     confidence_weight = 0.5
 """
@@ -27,8 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 #:   attention loss (otherwise a linear projection);
 #: - ``topological``: GraphConv branch;
 #: - ``local``: ChebConv branch (Chebyshev filter of the normalised Laplacian);
-#: - ``semantic``: GAT layer on the concatenated branches (otherwise linear).
-GAE_COMPONENTS: tuple[str, ...] = ("denoise", "topological", "local", "semantic")
+#: - ``semantic``: GAT layer on the concatenated branches (otherwise linear);
+#: - ``evidence``: the semantic GAT's attention also reads each edge's extractor evidence
+#:   (confidence, noisy-OR, rows, documents, co-occurrence or not); needs ``semantic``.
+GAE_COMPONENTS: tuple[str, ...] = ("denoise", "topological", "local", "semantic", "evidence")
 
 
 class FilterConfig(BaseModel):
@@ -38,9 +41,14 @@ class FilterConfig(BaseModel):
 
     #: Edge filter name (see pipeline.filter.base.edge_filters); "none" keeps every edge.
     method: str = "gae"
-    #: Edges whose score falls below this percentile of all unique-edge scores are dropped.
+    #: How the keep/drop cut is chosen. "expected_f1": rank edges by score and cut where the
+    #: expected F1 of the kept set peaks, each edge counting as true with its calibrated
+    #: extractor evidence (noisy-OR of confidences): a noisy graph loses more edges than a
+    #: clean one. "percentile": drop the ``drop_percentile`` lowest-scoring edges.
+    threshold: Literal["expected_f1", "percentile"] = "expected_f1"
+    #: With threshold = "percentile": edges below this percentile of the unique-edge scores are dropped.
     drop_percentile: float = Field(10.0, ge=0.0, le=100.0)
-    #: Calibrated alternative: keep edges scoring at least this (overrides drop_percentile).
+    #: Fixed alternative: keep edges scoring at least this (overrides ``threshold``).
     #: Read it off a labelled PR curve (`kg eval filter --plot`) on texts like yours.
     min_score: float | None = Field(None, ge=0.0, le=1.0)
     #: With fewer unique edges than this, the GNN is skipped for confidence scores.
@@ -60,9 +68,11 @@ class FilterConfig(BaseModel):
     #: Final score = gnn_score ** (1 - w) * prior ** w (a weighted geometric mean: an edge
     #: needs both endpoint agreement and extractor evidence). 0.5 weighs them equally.
     confidence_weight: float = Field(0.5, ge=0.0, le=1.0)
-    #: The extractor prior of an edge: "max" confidence over its evidence rows, or their
-    #: "noisy_or" 1 - prod(1 - c) (independent sentences stating the same pair corroborate it).
-    prior: Literal["max", "noisy_or"] = "noisy_or"
+    #: The extractor prior of an edge: "max" confidence over its evidence rows; their
+    #: "noisy_or" 1 - prod(1 - c) (independent sentences stating the same pair corroborate it);
+    #: "shared": the noisy-OR after each row's odds are divided by the number of candidate
+    #: rows its sentence yields (a sentence that yields many pairs supports each one less).
+    prior: Literal["max", "noisy_or", "shared"] = "shared"
     hidden_dim: int = Field(64, ge=1)
     #: Attention heads of the semantic GAT layer (averaged).
     heads: int = Field(1, ge=1)

@@ -2,7 +2,8 @@
 
 The encoder follows BanglaAutoKG (Wasi et al., LREC-COLING 2024), steps 4-6:
 SuperGAT denoising, topological (GraphConv) and local (ChebConv) features
-concatenated, then a GAT semantic layer. The paper has no trimming step; here
+concatenated, then a GAT semantic layer whose attention can also read each
+edge's extractor evidence (``evidence``). The paper has no trimming step; here
 the encoder is trained self-supervised to reconstruct the observed edges
 against sampled non-edges, and an edge's score is the agreement (or the
 reconstruction probability) of its endpoints' final embeddings (step 7:
@@ -44,13 +45,16 @@ class AutoKGEncoder(torch.nn.Module):
             \,\Big\Vert\, \sum_{k=0}^{K-1} \mathbf{Z}^{(k)}\mathbf{\Theta}^{(k)}\Big),
             \quad \mathbf{Z}^{(k)} = T_k(\tilde{\mathbf{L}})\mathbf{H}^{(0)}
 
-        \mathbf{Z} &= \mathrm{GAT}(\mathbf{H}^{(1)}, \mathbf{A})
+        \mathbf{Z} &= \mathrm{GAT}(\mathbf{H}^{(1)}, \mathbf{A}, \mathbf{E}_{\mathrm{attr}})
 
     with :math:`\sigma` = ELU and :math:`T_k` the Chebyshev polynomials of the
     scaled normalised Laplacian :math:`\tilde{\mathbf{L}}`. A component that is
     switched off is replaced by the cheapest stand-in: a linear layer for
     ``denoise`` and ``semantic``, the identity when both branches are off.
-    With no component at all the encoder is a feature-only MLP (an ablation
+    With ``evidence`` the GAT's attention also reads the edge attributes
+    :math:`\mathbf{E}_{\mathrm{attr}}` (:func:`evidence_attributes`), so a node
+    listens more to neighbours it is linked to by strong evidence; without
+    ``semantic`` it has no effect. With no component at all the encoder is a feature-only MLP (an ablation
     baseline).
 
     Args:
@@ -65,7 +69,7 @@ class AutoKGEncoder(torch.nn.Module):
     Shapes:
         - **input:** node features :math:`(N, F)`, edge indices :math:`(2, E)`
           (both directions), optional negative pairs :math:`(2, E^-)` for the
-          SuperGAT attention loss
+          SuperGAT attention loss, optional edge attributes :math:`(E, 6)`
         - **output:** node embeddings :math:`(N, H)`
     """
 
@@ -103,11 +107,14 @@ class AutoKGEncoder(torch.nn.Module):
 
         self.semantic: torch.nn.Module
         if "semantic" in self.components:
-            self.semantic = GATConv(mid, h, heads=heads, concat=False)
+            # With "evidence", attention also reads each edge's extractor evidence attributes.
+            edge_dim = NUM_EDGE_ATTRIBUTES if "evidence" in self.components else None
+            self.semantic = GATConv(mid, h, heads=heads, concat=False, edge_dim=edge_dim)
         else:
             self.semantic = torch.nn.Linear(mid, h)
 
-    def forward(self, x: Tensor, edge_index: Tensor, neg_edge_index: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, edge_index: Tensor, neg_edge_index: Tensor | None = None,
+                edge_attr: Tensor | None = None) -> Tensor:
         if isinstance(self.denoise, SuperGATConv):
             h = self.denoise(x, edge_index, neg_edge_index=neg_edge_index)
         else:
@@ -123,7 +130,7 @@ class AutoKGEncoder(torch.nn.Module):
             h = F.dropout(F.elu(torch.cat(parts, dim=-1)), p=self.dropout, training=self.training)
 
         if isinstance(self.semantic, GATConv):
-            return self.semantic(h, edge_index)
+            return self.semantic(h, edge_index, edge_attr=edge_attr if "evidence" in self.components else None)
         return self.semantic(h)
 
     def attention_loss(self) -> Tensor:
@@ -152,7 +159,8 @@ class GCNEncoder(torch.nn.Module):
         self.conv2 = GCNConv(hidden_channels, hidden_channels)
         self.dropout = dropout
 
-    def forward(self, x: Tensor, edge_index: Tensor, neg_edge_index: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, edge_index: Tensor, neg_edge_index: Tensor | None = None,
+                edge_attr: Tensor | None = None) -> Tensor:
         h = F.dropout(F.elu(self.conv1(x, edge_index)), p=self.dropout, training=self.training)
         return self.conv2(h, edge_index)
 
@@ -251,7 +259,8 @@ class GAEFilter(EdgeFilter):
 
     with :math:`d` the decoder's score (:meth:`EdgeDecoder.score`), :math:`w` =
     ``confidence_weight``, :math:`\pi` the extractor prior (``prior``: max
-    confidence or the noisy-OR corroboration of the edge's evidence rows), and
+    confidence, the noisy-OR corroboration of the edge's evidence rows, or that
+    noisy-OR with each row's odds shared among its sentence's candidates), and
     the embeddings computed on all edges. Graphs with at least
     ``large_graph_edges`` edges train a ``large_graph_hidden_dim`` model for at
     most ``large_graph_epochs`` epochs. Edges
@@ -281,7 +290,7 @@ class GAEFilter(EdgeFilter):
         threads = cfg.num_threads or 1
         with seeded(cfg.seed, device), cpu_threads(threads):
             agreement = self._fit_and_score(graph, device)
-        prior = graph.corroboration if cfg.prior == "noisy_or" else graph.confidence
+        prior = {"max": graph.confidence, "noisy_or": graph.corroboration, "shared": graph.shared_corroboration}[cfg.prior]
         w = cfg.confidence_weight
         scores = np.clip(agreement, 0.0, 1.0) ** (1.0 - w) * prior.astype(np.float64) ** w
         self.stats.update(device=str(device), threads=threads, seconds=round(time.perf_counter() - start, 3))
@@ -295,8 +304,9 @@ class GAEFilter(EdgeFilter):
         train_pos, val_pos = split_pairs(graph, cfg.val_fraction)
         train_pos, val_pos = train_pos.to(device), val_pos.to(device)
         all_pos = torch.cat([train_pos, val_pos], dim=1)
-        mp_train = to_undirected(train_pos, num_nodes=n)
-        mp_all = to_undirected(all_pos, num_nodes=n)
+        attributes = evidence_attributes(graph)
+        mp_train, attr_train = to_undirected(train_pos, pair_attributes(graph, attributes, train_pos).to(device), num_nodes=n)
+        mp_all, attr_all = to_undirected(all_pos, pair_attributes(graph, attributes, all_pos).to(device), num_nodes=n)
         if train_pos.size(1) == 0:
             raise ValueError(f"no trainable edge: every edge is a self-loop (got {graph.num_edges} edges)")
 
@@ -328,7 +338,7 @@ class GAEFilter(EdgeFilter):
             decoder.train()
             optimizer.zero_grad()
             neg = sample_negatives(n, num_neg, observed)
-            z = model(x, mp_train, neg_edge_index=neg)
+            z = model(x, mp_train, neg_edge_index=neg, edge_attr=attr_train)
             loss = reconstruction_loss(decoder, z, train_pos, neg)
             loss = loss + cfg.attention_weight * model.attention_loss()
             loss.backward()
@@ -344,7 +354,7 @@ class GAEFilter(EdgeFilter):
                 model.eval()
                 decoder.eval()
                 with torch.no_grad():
-                    z = model(x, mp_train)
+                    z = model(x, mp_train, edge_attr=attr_train)
                     monitored = float(reconstruction_loss(decoder, z, val_pos, val_neg))
             else:
                 monitored = train_loss
@@ -372,7 +382,7 @@ class GAEFilter(EdgeFilter):
         model.eval()
         decoder.eval()
         with torch.no_grad():
-            z = model(x, mp_all)
+            z = model(x, mp_all, edge_attr=attr_all)
             scores = decoder.score(z, torch.as_tensor(graph.edge_index, device=device))
         return scores.double().cpu().numpy()
 
@@ -383,6 +393,37 @@ def node_inputs(graph: CandidateGraph) -> Tensor:
     x = torch.as_tensor(graph.x, dtype=torch.float32)
     missing = torch.as_tensor(~graph.has_features, dtype=torch.float32).unsqueeze(-1)
     return torch.cat([x, missing], dim=-1)
+
+
+#: Columns of :func:`evidence_attributes`.
+EDGE_ATTRIBUTES = ("confidence", "noisy_or", "shared", "log_evidence", "log_documents", "cooccurrence")
+NUM_EDGE_ATTRIBUTES = len(EDGE_ATTRIBUTES)
+
+
+def evidence_attributes(graph: CandidateGraph) -> Tensor:
+    """Per unique edge, its extractor evidence (:data:`EDGE_ATTRIBUTES`): max confidence, noisy-OR,
+    sentence-shared noisy-OR, log(1 + rows), log(1 + documents), and whether a co-occurrence
+    extractor (no syntactic path) produced it. Shape ``(E, 6)``."""
+    columns = [
+        graph.confidence,
+        graph.corroboration,
+        graph.shared_corroboration,
+        np.log1p(graph.evidence_count),
+        np.log1p(graph.doc_count),
+        graph.extractor.astype(str) == "cooccurrence",
+    ]
+    return torch.as_tensor(np.stack(columns, axis=1).astype(np.float32)).reshape(graph.num_edges, NUM_EDGE_ATTRIBUTES)
+
+
+def pair_attributes(graph: CandidateGraph, attributes: Tensor, pairs: Tensor) -> Tensor:
+    """Attributes of undirected ``pairs`` (:math:`u < v`): the element-wise max over both directions' edges."""
+    n = max(graph.num_nodes, 1)
+    ei = torch.as_tensor(graph.edge_index)
+    key = torch.minimum(ei[0], ei[1]) * n + torch.maximum(ei[0], ei[1])
+    keys, inverse = torch.unique(key, return_inverse=True)
+    merged = torch.full((len(keys), attributes.size(1)), -torch.inf).scatter_reduce(
+        0, inverse.unsqueeze(1).expand_as(attributes), attributes, reduce="amax")
+    return merged[torch.searchsorted(keys, (pairs[0] * n + pairs[1]).cpu())]
 
 
 def split_pairs(graph: CandidateGraph, val_fraction: float) -> tuple[Tensor, Tensor]:

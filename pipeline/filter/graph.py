@@ -67,7 +67,15 @@ class CandidateGraph:
             :math:`1 - \prod_r (1 - c_r)`: the chance that at least one of the
             edge's independent evidence rows is right (more sentences saying
             the same thing raise it).
+        shared_corroboration (np.ndarray): the same noisy-OR after each row's
+            odds :math:`c_r / (1 - c_r)` are divided by :math:`k_r`, the number
+            of candidate rows its sentence yields (the sentence's evidence is
+            shared among the pairs competing for it; a sentence with one
+            candidate keeps its confidence).
         evidence_count (np.ndarray): number of evidence rows of the edge.
+        doc_count (np.ndarray): number of distinct documents among them.
+        extractor (np.ndarray): the extractor of most of the edge's rows (ties:
+            alphabetical first).
         predicate (np.ndarray): the edge's most frequent predicate (ties:
             alphabetical first).
         row_edge (np.ndarray): unique edge of each evidence row, in input order.
@@ -76,8 +84,9 @@ class CandidateGraph:
         - **node_ids:** :math:`(N,)` str; **x:** :math:`(N, F)` float32;
           **has_features:** :math:`(N,)` bool
         - **edge_index:** :math:`(2, E)` int64; **confidence:** :math:`(E,)`
-          float32; **corroboration:** :math:`(E,)` float32;
-          **evidence_count:** :math:`(E,)` int64; **predicate:** :math:`(E,)` str
+          float32; **corroboration**, **shared_corroboration:** :math:`(E,)` float32;
+          **evidence_count**, **doc_count:** :math:`(E,)` int64; **predicate**,
+          **extractor:** :math:`(E,)` str
         - **row_edge:** :math:`(R,)` int64 for :math:`R` evidence rows
     """
 
@@ -87,8 +96,11 @@ class CandidateGraph:
     edge_index: np.ndarray
     confidence: np.ndarray
     corroboration: np.ndarray
+    shared_corroboration: np.ndarray
     evidence_count: np.ndarray
+    doc_count: np.ndarray
     predicate: np.ndarray
+    extractor: np.ndarray
     row_edge: np.ndarray
     _index: dict[str, int] | None = field(default=None, repr=False)
 
@@ -130,12 +142,16 @@ class CandidateGraph:
         conf_rows = _column(edges, "confidence").astype(np.float32)
         confidence = np.full(len(uniq), -np.inf, dtype=np.float32)
         np.maximum.at(confidence, row_edge, conf_rows)
-        # Noisy-OR in log space; c = 1 is clipped so a certain row gives ~1, not log(0).
-        log_doubt = np.zeros(len(uniq), dtype=np.float64)
-        np.add.at(log_doubt, row_edge, np.log1p(-np.minimum(conf_rows.astype(np.float64), 1.0 - 1e-7)))
-        corroboration = (1.0 - np.exp(log_doubt)).astype(np.float32)
+        corroboration = _noisy_or(conf_rows, row_edge, len(uniq))
+        doc_code = np.unique(_column(edges, "doc_id").astype(object), return_inverse=True)[1].reshape(-1).astype(np.int64)
+        load = _sentence_load(edges, doc_code)
+        shared = conf_rows / (conf_rows + (1.0 - conf_rows) * load)  # odds / k
+        shared_corroboration = _noisy_or(shared, row_edge, len(uniq))
         evidence_count = np.bincount(row_edge, minlength=len(uniq)).astype(np.int64)
+        num_docs = int(doc_code.max(initial=0)) + 1
+        doc_count = np.bincount(np.unique(row_edge * num_docs + doc_code) // num_docs, minlength=len(uniq)).astype(np.int64)
         predicate = _majority(row_edge, _column(edges, "predicate"), len(uniq))
+        extractor = _majority(row_edge, _column(edges, "extractor"), len(uniq))
 
         graph = cls(
             node_ids=node_ids,
@@ -144,8 +160,11 @@ class CandidateGraph:
             edge_index=edge_index,
             confidence=confidence,
             corroboration=corroboration,
+            shared_corroboration=shared_corroboration,
             evidence_count=evidence_count,
+            doc_count=doc_count,
             predicate=predicate,
+            extractor=extractor,
             row_edge=row_edge,
         )
         graph.validate()
@@ -201,7 +220,8 @@ class CandidateGraph:
             raise CandidateGraphError(f"has_features must have shape ({n},) (got {self.has_features.shape}).")
         if self.edge_index.ndim != 2 or self.edge_index.shape[0] != 2:
             raise CandidateGraphError(f"edge_index must have shape (2, E) (got {self.edge_index.shape}).")
-        for name in ("confidence", "corroboration", "evidence_count", "predicate"):
+        for name in ("confidence", "corroboration", "shared_corroboration", "evidence_count", "doc_count",
+                     "predicate", "extractor"):
             if getattr(self, name).shape != (e,):
                 raise CandidateGraphError(f"{name} must have shape ({e},) (got {getattr(self, name).shape}).")
         if e and (self.edge_index.min() < 0 or self.edge_index.max() >= n):
@@ -291,6 +311,25 @@ def _feature_matrix(features: pa.Table, feat_node: np.ndarray, num_nodes: int) -
     x[feat_node] = flat.reshape(len(fids), dim)
     has_features[feat_node] = True
     return x, has_features
+
+
+def _noisy_or(probabilities: np.ndarray, row_edge: np.ndarray, num_edges: int) -> np.ndarray:
+    """Per edge ``1 - prod(1 - p_r)`` over its rows, in log space; p = 1 is clipped so a certain row gives ~1."""
+    log_doubt = np.zeros(num_edges, dtype=np.float64)
+    np.add.at(log_doubt, row_edge, np.log1p(-np.minimum(probabilities.astype(np.float64), 1.0 - 1e-7)))
+    return (1.0 - np.exp(log_doubt)).astype(np.float32)
+
+
+def _sentence_load(edges: pa.Table, doc_code: np.ndarray) -> np.ndarray:
+    """Per row, how many candidate rows share its (doc_id, sentence); 1 where the sentence is null."""
+    null = pc.is_null(edges.column("sentence")).to_numpy(zero_copy_only=False)
+    sentence = edges.column("sentence").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    sentence_code = np.unique(sentence, return_inverse=True)[1].reshape(-1)
+    key = doc_code * (sentence_code.max(initial=0) + 1) + sentence_code
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    load = counts[inverse.reshape(-1)].astype(np.float64)
+    load[null] = 1.0
+    return load
 
 
 def _majority(row_edge: np.ndarray, predicates: np.ndarray, num_edges: int) -> np.ndarray:

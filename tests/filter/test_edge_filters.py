@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from pipeline.filter.base import EdgeFilter, edge_filters
@@ -81,8 +82,8 @@ def test_confidence_blend(graph):
     scores = make("gae", confidence_weight=1.0, prior="max").score(graph)
     np.testing.assert_allclose(scores, graph.confidence, rtol=1e-6)
     gnn = make("gae", confidence_weight=0.0).score(graph)
-    half = make("gae", confidence_weight=0.5).score(graph)  # the default prior: noisy-OR corroboration
-    np.testing.assert_allclose(half, np.sqrt(gnn * graph.corroboration), rtol=1e-5)
+    half = make("gae", confidence_weight=0.5).score(graph)  # the default prior: sentence-shared noisy-OR
+    np.testing.assert_allclose(half, np.sqrt(gnn * graph.shared_corroboration), rtol=1e-5)
 
 
 def test_gcn_baseline_encoder(graph):
@@ -119,3 +120,34 @@ def test_negatives_avoid_self_loops_and_observed_pairs():
     assert (neg[0] != neg[1]).all()
     assert not torch.isin(neg[0] * 6 + neg[1], observed).any()
     assert sample_negatives(1, 10, observed).shape == (2, 0)
+
+
+def test_evidence_attributes_reach_the_semantic_attention():
+    import torch
+
+    from pipeline.filter.gae import (
+        NUM_EDGE_ATTRIBUTES,
+        evidence_attributes,
+        pair_attributes,
+    )
+
+    edges = edges_table([("a", "b"), ("b", "a"), ("b", "c"), ("c", "d"), ("a", "d")], confidence=[0.2, 0.9, 0.5, 0.7, 0.4])
+    small = CandidateGraph.from_tables(edges, NODE_FEATURES.empty_table())
+    attributes = evidence_attributes(small)
+    assert attributes.shape == (5, NUM_EDGE_ATTRIBUTES)
+    # An undirected pair takes the max over both directions: (a, b) has confidences 0.2 and 0.9.
+    pairs = torch.tensor([[0, 1, 0], [1, 2, 3]])  # (a, b), (b, c), (a, d)
+    assert pair_attributes(small, attributes, pairs)[:, 0].tolist() == pytest.approx([0.9, 0.5, 0.4])
+
+    # Same seed, same graph: only the edge attributes differ, so do the GNN's scores.
+    edges, features, _ = community_graph(seed=1, size=8, p_in=0.5, num_noise=3, dim=8)
+    rng = np.random.default_rng(0)
+    other = edges.set_column(edges.schema.get_field_index("confidence"), "confidence",
+                             pa.array(rng.uniform(0.1, 1.0, edges.num_rows).astype(np.float32)))
+    with_evidence = make("gae", confidence_weight=0.0)
+    scores = [with_evidence.score(CandidateGraph.from_tables(t, features)) for t in (edges, other)]
+    assert with_evidence.model.semantic.lin_edge is not None and not np.allclose(scores[0], scores[1])
+    blind = make("gae", confidence_weight=0.0, components=tuple(c for c in GAE_COMPONENTS if c != "evidence"))
+    blind_scores = [blind.score(CandidateGraph.from_tables(t, features)) for t in (edges, other)]
+    assert blind.model.semantic.lin_edge is None
+    np.testing.assert_allclose(blind_scores[0], blind_scores[1], rtol=1e-6)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
-from pipeline.filter import FilterConfig, FilterResult, percentile_threshold, run_filter
+from pipeline.filter import FilterConfig, FilterResult, expected_f1_threshold, percentile_threshold, run_filter
 from pipeline.schema import EDGES, NODE_FEATURES, SCORED_EDGES
 from tests.filter._graphs import community_graph, edges_table
 
@@ -64,7 +64,7 @@ def test_output_keeps_every_evidence_row_in_order_with_its_edge_score():
 def test_percentile_threshold_keeps_the_right_fraction(drop):
     edges, features, _ = community_graph(seed=3)
     # confidence_weight=1: the GNN runs but the scores are the (distinct, uniform) confidences.
-    config = FilterConfig(drop_percentile=drop, confidence_weight=1.0, epochs=1)
+    config = FilterConfig(threshold="percentile", drop_percentile=drop, confidence_weight=1.0, epochs=1)
     result = run_filter(edges, features, config=config)
     _, scores = scores_by_pair(result)
     assert result.method == "gae" and len(np.unique(scores)) == len(scores)  # one row per edge
@@ -88,6 +88,30 @@ def test_percentile_threshold_function():
     assert (scores >= percentile_threshold(scores, 25.0)).sum() == 76
     with pytest.raises(ValueError, match=r"\(got 101\)"):
         percentile_threshold(scores, 101)
+
+
+def test_expected_f1_threshold_cuts_where_expected_f1_peaks():
+    # Ranked by score; p says how likely each edge is true. Expected F1 of the top k:
+    # 2 * sum(p[:k]) / (k + sum(p)), sum(p) = 2.9 -> k=1: 0.51, 2: 0.78, 3: 0.88, 4: 0.81, 5: 0.73.
+    scores = np.array([0.2, 0.9, 0.5, 0.8, 0.7])
+    p = np.array([0.1, 1.0, 0.2, 0.9, 0.7])
+    assert expected_f1_threshold(scores, p) == 0.7
+    # Certain edges only: keep them all; weak evidence everywhere: the cut moves up.
+    assert expected_f1_threshold(scores, np.ones(5)) == 0.2
+    assert expected_f1_threshold(scores, np.array([0.05, 0.9, 0.05, 0.05, 0.05])) == 0.9
+
+
+def test_default_threshold_drops_more_of_a_weak_graph_than_of_a_strong_one():
+    # Same graph and features; only the extractor confidences differ.
+    edges, features, _ = community_graph(seed=3)
+    rng = np.random.default_rng(0)
+    kept = {}
+    for name, low, high in (("strong", 0.85, 1.0), ("weak", 0.05, 0.95)):
+        confidence = pa.array(rng.uniform(low, high, edges.num_rows).astype(np.float32))
+        table = edges.set_column(edges.schema.get_field_index("confidence"), "confidence", confidence)
+        result = run_filter(table, features, config=FilterConfig(confidence_weight=1.0, epochs=1))
+        kept[name] = result.scored_edges["kept"].to_numpy(zero_copy_only=False).mean()
+    assert kept["strong"] > 0.95 and kept["weak"] < 0.9
 
 
 def test_none_scores_by_confidence_and_keeps_everything():

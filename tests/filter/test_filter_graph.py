@@ -29,6 +29,26 @@ def test_evidence_rows_collapse_onto_unique_edges():
     assert graph.num_rows == 5 and graph.num_edges == 3
 
 
+def test_sentence_load_documents_and_extractor_per_edge():
+    rows = edge_rows([("a", "b"), ("a", "c"), ("b", "c"), ("a", "b"), ("c", "d")], confidence=[0.8, 0.5, 0.6, 0.8, 0.9])
+    for row, doc, sentence in zip(rows, ["d1", "d1", "d1", "d2", "d2"], [0, 0, 0, 3, None]):
+        row["doc_id"], row["sentence"] = doc, sentence
+    rows[2]["extractor"] = "cooccurrence"
+    graph = CandidateGraph.from_tables(pa.Table.from_pylist(rows, schema=EDGES), features_table({}))
+
+    assert graph.edge_pairs() == [("a", "b"), ("a", "c"), ("b", "c"), ("c", "d")]
+    assert graph.doc_count.tolist() == [2, 1, 1, 1] and graph.evidence_count.tolist() == [2, 1, 1, 1]
+    assert graph.extractor.tolist() == ["test", "test", "cooccurrence", "test"]
+
+    def shared(c, k):  # odds divided by the sentence's number of candidate rows
+        return c / (c + (1 - c) * k)
+
+    # d1 sentence 0 yields 3 rows; d2 sentence 3 yields 1; a null sentence counts as alone.
+    expected = [1 - (1 - shared(0.8, 3)) * (1 - 0.8), shared(0.5, 3), shared(0.6, 3), 0.9]
+    assert graph.shared_corroboration.tolist() == pytest.approx(expected, abs=1e-6)
+    assert (graph.shared_corroboration <= graph.corroboration + 1e-7).all()
+
+
 def test_entities_without_features_get_zeros_and_a_flag():
     features = pa.Table.from_pylist(
         [{"entity_id": "a", "vector": [1.0, 2.0]}, {"entity_id": "b", "vector": None}, {"entity_id": "z", "vector": [3.0, 4.0]}],
