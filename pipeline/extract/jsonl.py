@@ -18,6 +18,7 @@ import json
 import logging
 import unicodedata
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.extract.api import extract_documents
@@ -60,7 +61,10 @@ def document_triples(extraction: Extraction, canonicaliser: Canonicaliser, min_c
 
 def map_triples(triples: list[dict], mapper) -> None:
     """Rename predicates onto the schema in place (one embedding batch), swapping arguments where needed."""
-    mappings = mapper.map_many([(t["predicate"], t["subject_label"], t["object_label"]) for t in triples])
+    from pipeline.extract.schema_mapping import refined_type
+
+    mappings = mapper.map_many([(t["predicate"], t["subject_label"], refined_type(t["object_label"], t["object"]))
+                                for t in triples])
     for t, m in zip(triples, mappings):
         if m.relation is None:
             continue
@@ -76,6 +80,23 @@ def _record(doc: dict, extraction: Extraction, triples: list[dict]) -> dict:
             "confidences": [round(float(t["confidence"]), 3) for t in triples]}
 
 
+def _write_chunk(out, chunk: list, docs: list[dict], extractions: dict, triples: dict, mapped, counts: dict) -> None:
+    if mapped is not None:
+        mapped.result()
+    by_number = {d["doc_id"]: d for d in docs}
+    for number, row, error in chunk:
+        counts["lines"] += 1
+        if row is None:
+            log.error("%s", error)
+            counts["errors"] += 1
+            record = {"id": None, "lang": "und", "entities": [], "triples": [], "error": error}
+        else:
+            doc = by_number[f"line{number}"]
+            record = _record(doc, extractions[doc["doc_id"]], triples[doc["doc_id"]])
+            counts["triples"] += len(record["triples"])
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str = "auto",
                   schema_path: str | None = None, config: ExtractConfig = ExtractConfig(),
                   batch_size: int = 64, progress: bool = False) -> dict:
@@ -85,7 +106,7 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
     if schema_path:
         from pipeline.extract.schema_mapping import SchemaMapper, read_schema
 
-        mapper = SchemaMapper(read_schema(schema_path), threshold=config.schema_threshold)
+        mapper = SchemaMapper(read_schema(schema_path), threshold=config.schema_threshold, int8=config.schema_int8)
     canonicaliser = Canonicaliser(across_documents=config.canonicalise_across_documents)
     input_path, output_path = Path(input_path), Path(output_path)
     counts = {"lines": 0, "errors": 0, "triples": 0}
@@ -95,7 +116,8 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
         from tqdm import tqdm
 
         bar = tqdm(total=len(lines), desc="extract", unit="doc")
-    with output_path.open("w", encoding="utf-8") as out:
+    with output_path.open("w", encoding="utf-8") as out, ThreadPoolExecutor(max_workers=1) as mapping:
+        pending = None  # the previous chunk: written once its predicates are mapped
         for start in range(0, len(lines), batch_size):
             chunk = lines[start : start + batch_size]
             docs = []
@@ -108,22 +130,16 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
             extractions = {e.doc_id: e for e in extract_documents(docs, config=config)}
             triples = {d["doc_id"]: document_triples(extractions[d["doc_id"]], canonicaliser, config.min_confidence)
                        for d in docs}
-            if mapper is not None:
-                map_triples([t for ts in triples.values() for t in ts], mapper)
-            by_number = {d["doc_id"]: d for d in docs}
-            for number, row, error in chunk:
-                counts["lines"] += 1
-                if row is None:
-                    log.error("%s", error)
-                    counts["errors"] += 1
-                    record = {"id": None, "lang": "und", "entities": [], "triples": [], "error": error}
-                else:
-                    doc = by_number[f"line{number}"]
-                    record = _record(doc, extractions[doc["doc_id"]], triples[doc["doc_id"]])
-                    counts["triples"] += len(record["triples"])
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            # The sentence encoder maps this chunk's predicates in the background while spaCy parses the next.
+            mapped = (mapping.submit(map_triples, [t for ts in triples.values() for t in ts], mapper)
+                      if mapper is not None else None)
+            if pending:
+                _write_chunk(out, *pending, counts)
+            pending = (chunk, docs, extractions, triples, mapped)
             if bar:
                 bar.update(len(chunk))
+        if pending:
+            _write_chunk(out, *pending, counts)
     if bar:
         bar.close()
     return counts

@@ -10,6 +10,7 @@ spaCy's English (ClearNLP) dependency labels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -18,7 +19,9 @@ from pipeline.extract.english.mentions import find_mentions, has_digit
 from pipeline.extract.english.pronouns import (
     Antecedents,
     is_definite_anaphor,
+    is_relative_subject,
     is_resolvable,
+    relative_antecedent,
 )
 from pipeline.extract.english.relations import (
     SUBJECT_DEPS,
@@ -36,16 +39,22 @@ TRAILING = ".,;:!?"
 PRONOUN_FACTOR = 0.9
 #: Links to the sentence subject that no path rule made.
 TOPIC_CONFIDENCE = 0.4
+NUMERIC_DATE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}$")
+NUMERIC_NER = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
 
 
 def mention_label(span) -> str:
     """Coarse entity type of a mention span."""
-    ent = span.root.ent_type_ or next((t.ent_type_ for t in span if t.ent_type_), "")
+    text = span.text.strip(TRAILING)
+    if not any(ch.isalpha() for ch in text):  # "07/23/1927" is a value whatever NER calls it
+        dated = span.root.ent_type_ in ("DATE", "TIME") or (len(text) == 4 and text.isdigit())
+        return "DATE" if dated or NUMERIC_DATE.match(text) else "QUANTITY"
+    # A number inside a name ("1 Decembrie 1918 University") does not make the name a value.
+    ent = span.root.ent_type_ or next((t.ent_type_ for t in span if t.ent_type_ and t.ent_type_ not in NUMERIC_NER), "")
     if ent:
         return coarse_type(ent)
-    if any(has_digit(t.text) for t in span):
-        text = span.text.strip(TRAILING)
-        return "DATE" if len(text) == 4 and text.isdigit() else "QUANTITY"
+    if has_digit(span.root.text):
+        return "QUANTITY"
     return "THING"
 
 
@@ -149,6 +158,10 @@ class SpacyExtractor(Extractor):
                 found = antecedents.resolve(token.lower_, here)
             elif is_definite_anaphor(token):
                 found = antecedents.resolve("they")  # any earlier subject
+            elif is_relative_subject(token):
+                # The relative clause's subject is the mention it follows, whatever the parser attached it to.
+                node = relative_antecedent(token, nodes)
+                found = (node.key, node.label) if node is not None else None
             else:
                 continue
             if found is not None:

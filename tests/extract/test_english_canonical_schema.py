@@ -6,8 +6,9 @@ import json
 
 from pipeline.evaluate.matching import entity_match, relation_match
 from pipeline.extract.canonicalise import Canonicaliser, clean_surface
+from pipeline.extract.english.places import is_country
 from pipeline.extract.jsonl import extract_jsonl
-from pipeline.extract.schema_mapping import reads_reversed
+from pipeline.extract.schema_mapping import SchemaMapper, reads_reversed, refined_type
 
 
 def _mention(mid: str, text: str, label: str) -> dict:
@@ -61,3 +62,23 @@ def test_kg_extract_maps_by_type_in_context_and_keeps_confidences(tmp_path, writ
     assert ["Alan Shepard", "birthPlace", "New Hampshire"] in first["triples"]
     assert ["Ashgabat International Airport", "operatingOrganisation", "Turkmenistan Airlines"] in second["triples"]
     assert len(first["confidences"]) == len(first["triples"])
+
+
+def test_countries_are_typed_apart_from_other_places():
+    assert is_country("Spain") and is_country("United Kingdom") and is_country("the Netherlands")
+    assert not is_country("Dhaka") and not is_country("Texas")
+    assert refined_type("PLACE", "Indonesia") == "COUNTRY"
+    assert refined_type("PLACE", "Jakarta") == "PLACE"
+    assert refined_type("PERSON", "Jordan") == "PERSON"  # only places and untyped names
+
+
+def test_mapper_embeds_schema_once_and_skips_the_encoder_for_exact_names():
+    names = ["country", "location", "birthPlace", "capital", "runwayLength"]
+    mapper = SchemaMapper(names)
+    assert SchemaMapper(names).matrix is mapper.matrix  # relation words embedded once per process
+    exact = mapper.map_many([("capital", "THING", "PLACE"), ("runway length", "THING", "QUANTITY")])
+    assert [(m.relation, m.score) for m in exact] == [("capital", 1.0), ("runwayLength", 1.0)]
+    # the object's type picks the relation: a dish from a country -> country
+    assert mapper.map("come from", "THING", "COUNTRY") == "country"
+    # the float encoder agrees on clear cases
+    assert SchemaMapper(names, int8=False).map("come from", "THING", "COUNTRY") == "country"

@@ -45,6 +45,15 @@ def _relations(text: str) -> dict[tuple[str, str, str], float]:
         ("Chicago is part of DuPage County.", {("Chicago", "part of", "DuPage County")}),
         ("Bread and almonds are ingredients in Ajoblanco.",
          {("Ajoblanco", "ingredient", "Bread"), ("Ajoblanco", "ingredient", "almonds")}),
+        # "within" ties a relational noun to its owner like "in"
+        ("Hailemariam Desalegn is a leader within Ethiopia.", {("Ethiopia", "leader", "Hailemariam Desalegn")}),
+        # a capitalised office is a relational noun, not a name
+        ("In the United Kingdom, the Prime Minister is David Cameron.",
+         {("United Kingdom", "prime minister", "David Cameron")}),
+        ("The President of Brazil is Dilma Rousseff.", {("Brazil", "president", "Dilma Rousseff")}),
+        # a value NER calls a place is still a value, so it does not cut the verb off its place
+        ("Elliot See was born on 07/23/1927 in Dallas.",
+         {("Elliot See", "born on", "07/23/1927"), ("Elliot See", "born in", "Dallas")}),
     ],
 )
 def test_pinned_sentences(text, expected):
@@ -64,3 +73,28 @@ def test_list_items_are_not_related_to_each_other():
     assert ("Arros negre", "main ingredient", "white rice") in found
     pairs = {frozenset((s, o)) for s, _, o in found}
     assert frozenset(("white rice", "cuttlefish")) not in pairs
+
+
+def test_a_relative_clause_belongs_to_the_mention_it_follows():
+    # The small parser attaches "which first aired" to "starred"; the relative pronoun still means Bananaman.
+    found = _relations("Bill Oddie starred in Bananaman which first aired on 3 October 1983 and was broadcast by STV.")
+    assert {("Bill Oddie", "star in", "Bananaman"), ("Bananaman", "air on", "3 October 1983"),
+            ("Bananaman", "broadcast by", "STV")} <= set(found)
+    assert not any(s == "Bill Oddie" and o in ("STV", "3 October 1983") for s, _, o in found)
+
+
+def test_subjects_of_two_clauses_are_not_related():
+    found = _relations("Narendra Modi and Sumitra Mahajan are leaders in India where Amdavad ni Gufa is located in Ahmedabad.")
+    assert ("India", "leader", "Narendra Modi") in found
+    assert ("Amdavad ni Gufa", "located in", "Ahmedabad") in found
+    pairs = {frozenset((s, o)) for s, _, o in found}
+    assert frozenset(("Narendra Modi", "Amdavad ni Gufa")) not in pairs
+
+
+def test_numbers_inside_names_do_not_make_values():
+    [extraction] = extract_documents([{"doc_id": "d", "lang": "en",
+                                       "text": "The 1 Decembrie 1918 University is in Alba Iulia. It opened on 07/23/1991."}],
+                                     config=ExtractConfig())
+    label = {m["text"]: m["label"] for m in extraction.mentions}
+    assert label["Decembrie 1918 University"] not in ("DATE", "QUANTITY")
+    assert label["07/23/1991"] == "DATE"

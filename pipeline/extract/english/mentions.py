@@ -25,12 +25,21 @@ SKIPPED_ENTS = {"ORDINAL"}
 #: Pronoun-like or vague nouns that are never mentions on their own.
 VAGUE_NOUNS = {"one", "ones", "part", "kind", "type", "lot", "number", "name", "thing", "way", "time", "year",
                "years", "people", "member", "members", "area", "place"}
+#: Words of office titles: capitalised ("the Prime Minister is X") they are still relational nouns, not names.
+TITLE_WORDS = {"president", "prime", "minister", "mayor", "governor", "king", "queen", "chancellor", "leader",
+               "chairman", "chairperson", "chairwoman", "premier", "monarch", "emperor", "senator", "speaker",
+               "ceo", "dean", "chief", "deputy", "vice", "secretary", "general", "head", "rector", "principal"}
 #: Prepositions that tie a relational noun to its owner ("leader *of* X", "runway *for* X").
 OWNER_PREPS = {"of", "for"}
 
 
 def has_digit(text: str) -> bool:
     return any(ch.isdigit() for ch in text)
+
+
+def is_common_noun(token) -> bool:
+    """A common noun, or a capitalised office title ("Prime *Minister*")."""
+    return token.pos_ == "NOUN" or (token.pos_ == "PROPN" and token.lower_ in TITLE_WORDS)
 
 
 def is_relational(token) -> bool:
@@ -205,5 +214,10 @@ def find_mentions(sent, *, noun_phrases: bool = True, places_with_region: bool =
         span = doc[trimmed[0] : trimmed[1]]
         if all(t.pos_ == "PRON" or t.is_stop for t in span):
             continue
+        if all(t.lower_ in TITLE_WORDS for t in span if t.is_alpha) and any(t.is_alpha for t in span):
+            continue  # "the Prime Minister": an office, related to its holder and its country
+        titles = next(k for k, t in enumerate(span) if t.lower_ not in TITLE_WORDS)
+        if titles and span[titles].lower_ == "of" and titles + 1 < len(span):
+            span = doc[span.start + titles + 1 : span.end]  # "President of Brazil": the mention is Brazil
         spans.append(span)
     return spans

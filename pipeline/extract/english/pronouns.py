@@ -12,6 +12,7 @@ from __future__ import annotations
 
 PERSONAL = {"he": "PERSON", "him": "PERSON", "his": "PERSON", "she": "PERSON", "her": "PERSON", "hers": "PERSON",
             "it": "OTHER", "its": "OTHER", "they": None, "them": None, "their": None}
+RELATIVE = {"which", "who", "that"}
 
 
 def is_resolvable(token) -> bool:
@@ -25,6 +26,19 @@ def is_definite_anaphor(token) -> bool:
     dets = [c for c in token.children if c.dep_ == "det"]
     others = [c for c in token.children if c.dep_ not in ("det", "amod", "compound")]
     return len(dets) == 1 and dets[0].lower_ in ("the", "this", "that") and not others
+
+
+def is_relative_subject(token) -> bool:
+    """"..., *which* was run by NASA": a relative pronoun as its clause's subject."""
+    return token.lower_ in RELATIVE and token.tag_ in ("WDT", "WP") and token.dep_ in ("nsubj", "nsubjpass")
+
+
+def relative_antecedent(token, nodes: list):
+    """The mention right before a relative pronoun (a comma may sit between): "Apollo 12, which"."""
+    before = token.i - 1
+    while before >= 0 and token.doc[before].is_punct:
+        before -= 1
+    return next((n for n in nodes if not n.stand_in and before in n.tokens and token.i - before <= 2), None)
 
 
 def compatible(pronoun: str, label: str) -> bool:

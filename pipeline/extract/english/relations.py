@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-from pipeline.extract.english.mentions import OWNER_PREPS
+from pipeline.extract.english.mentions import OWNER_PREPS, is_common_noun
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "csubjpass"}
 #: Slots where a relational noun stands for the fact itself (not a verb's object).
@@ -142,7 +142,9 @@ class PathRelations:
         path = [t for t in side_a + [lca] + side_b if t.i not in self.node_at]
         verbs = [t for t in path if _is_verb(t)]
         top = lca if _is_verb(lca) else (min(verbs, key=lambda v: len(_ancestors(v))) if verbs else None)
-        if top is not None and self._claimed(top, anchor_a, anchor_b):
+        if anchor_a.dep_ in SUBJECT_DEPS and anchor_b.dep_ in SUBJECT_DEPS and anchor_a.head.i != anchor_b.head.i:
+            return None  # subjects of two clauses ("A leads B, where C is located in D": not A and C)
+        if any(self._claimed(verb, a, b) for verb in verbs + ([top] if top is not None and top not in verbs else [])):
             return None
 
         if a.relation or b.relation:
@@ -167,12 +169,15 @@ class PathRelations:
         confidence = CONFIDENCE[pattern] - 0.03 * max(0, len(path) - 3)
         return Relation(subject, predicate, obj, round(max(confidence, 0.2), 3), pattern)
 
-    def _claimed(self, verb, anchor_a, anchor_b) -> bool:
-        """Another mention is the subject of the governing verb: the pair is that subject's."""
+    def _claimed(self, verb, a: Node, b: Node) -> bool:
+        """Another mention is the subject of a verb on the path: the pair is that subject's
+        ("X starred in Y, which aired on Z": Z is Y's, not X's)."""
+        anchors = (self.anchors[id(a)].i, self.anchors[id(b)].i)
         for child in verb.children:
-            if child.dep_ in SUBJECT_DEPS and child.i not in (anchor_a.i, anchor_b.i):
+            if child.dep_ in SUBJECT_DEPS and child.i not in anchors:
                 node = self.node_at.get(child.i)
-                if node is not None and _anchor(node, self.node_at).i not in (anchor_a.i, anchor_b.i):
+                if node is not None and node.key not in (a.key, b.key) \
+                        and _anchor(node, self.node_at).i not in anchors:
                     return True
         return False
 
@@ -205,13 +210,13 @@ class PathRelations:
         for side, node in ((side_a, a), (side_b, b)):
             chain = side + [lca]
             for child, noun in pairwise(chain):
-                if noun.pos_ != "NOUN" or noun.i in self.node_at or noun.dep_ not in EQUATIONAL_DEPS \
+                if not is_common_noun(noun) or noun.i in self.node_at or noun.dep_ not in EQUATIONAL_DEPS \
                         or noun.lemma_.lower() in PARTITIVE:
                     continue
                 if child.dep_ == "poss" or (child.dep_ == "prep" and child.lower_ in OWNER_PREPS):
                     return node
                 # "A is an ingredient in B", "A is a leader in B": B's attribute.
-                if child.dep_ == "prep" and child.lower_ == "in" and noun.dep_ == "attr":
+                if child.dep_ == "prep" and child.lower_ in ("in", "within") and noun.dep_ == "attr":
                     return node
                 # A name compound owns the noun only when no "of"/possessive owner does.
                 if child.dep_ == "compound" and child.pos_ == "PROPN" and not any(
@@ -226,7 +231,7 @@ class PathRelations:
             verbs = [lca]
         if not verbs:
             verbs = [t for t in subj_side if _is_verb(t)][-1:]
-        nouns = [t for t in path if t.pos_ in ("NOUN", "ADJ") and t.dep_ not in ("amod", "compound")]
+        nouns = [t for t in path if (is_common_noun(t) or t.pos_ == "ADJ") and t.dep_ not in ("amod", "compound")]
         words = []
         for noun in sorted(nouns, key=lambda t: t.i):
             words += _noun_words(noun, self.node_at)
@@ -249,7 +254,7 @@ def ownerless_relational_nouns(sent, node_at: dict) -> list:
     """Copular subjects/attributes like "the leader" in "where the leader is Z" that name no owner."""
     found = []
     for token in sent:
-        if token.pos_ != "NOUN" or token.i in node_at or token.dep_ not in ("nsubj", "attr"):
+        if not is_common_noun(token) or token.i in node_at or token.dep_ not in ("nsubj", "attr"):
             continue
         if token.head.lemma_ != "be" or token.lemma_.lower() in PARTITIVE:
             continue
