@@ -20,8 +20,12 @@ def _fold_latin_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
+_INITIALISM = re.compile(r"\b(?:[^\W\d_]\.){2,}", re.UNICODE)  # "A.C.", "U.S.": one word, as a tokenizer has it
+
+
 def _words(text: str) -> list[str]:
-    return _WORD.findall(_fold_latin_accents(unicodedata.normalize("NFC", text)).casefold())
+    text = _INITIALISM.sub(lambda m: m.group().replace(".", ""), unicodedata.normalize("NFC", text))
+    return _WORD.findall(_fold_latin_accents(text).casefold())
 
 
 def entity_match(a: str, b: str, *, jaccard: float = 0.5) -> bool:

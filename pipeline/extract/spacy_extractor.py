@@ -102,7 +102,8 @@ class SpacyExtractor(Extractor):
                                  confidence=round(confidence, 3))
             for node in nodes:
                 if not node.stand_in:
-                    antecedents.note(node.key, node.label, _is_main_subject(node.root, sent))
+                    antecedents.note(node.key, node.label, _is_main_subject(node.root, sent),
+                                     " ".join(doc[i].text for i in sorted(node.tokens)))
         return out
 
     def _mention(self, out: Extraction, sentence: int, span) -> Node | None:
@@ -157,7 +158,7 @@ class SpacyExtractor(Extractor):
                 here = (subject.key, subject.label) if subject is not None and subject.root.i < token.i else None
                 found = antecedents.resolve(token.lower_, here)
             elif is_definite_anaphor(token):
-                found = antecedents.resolve("they")  # any earlier subject
+                found = antecedents.resolve_noun(token.lemma_)
             elif is_relative_subject(token):
                 # The relative clause's subject is the mention it follows, whatever the parser attached it to.
                 node = relative_antecedent(token, nodes)

@@ -10,6 +10,8 @@ def test_fuzzy_entity_and_relation_matching():
     assert entity_match("Aarhus Airport", "Aarhus")  # containment
     assert entity_match("Jacob Bundsgaard", "jacob bundsgaard")
     assert not entity_match("Aarhus", "Denmark")
+    assert entity_match("AC Lumezzane", "A.C. Lumezzane")  # a dotted initialism is one word
+    assert not entity_match("J. Smith", "JS Smithers")
     assert relation_match("leader", "leaderName")
     assert relation_match("born in", "birthPlace") is False  # no shared word: honest, not lenient
     assert not relation_match("of", "capitalOf")  # stop words never match alone

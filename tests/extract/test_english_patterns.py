@@ -98,3 +98,23 @@ def test_numbers_inside_names_do_not_make_values():
     label = {m["text"]: m["label"] for m in extraction.mentions}
     assert label["Decembrie 1918 University"] not in ("DATE", "QUANTITY")
     assert label["07/23/1991"] == "DATE"
+
+
+def test_a_definite_noun_restates_the_name_it_heads():
+    # "The memorial" is the Baku memorial of the first sentence, not that sentence's subject (Azerbaijan).
+    found = _relations("Azerbaijan is the location of the Baku Turkish Martyrs Memorial. "
+                       "The memorial was designed by Huseyin Butuner.")
+    pairs = {(s, o) for s, _, o in found}
+    assert ("Baku Turkish Martyrs Memorial", "Huseyin Butuner") in pairs, found
+    assert ("Azerbaijan", "Huseyin Butuner") not in pairs
+
+
+def test_the_country_restates_the_latest_country():
+    found = _relations("Ampara Hospital is in Sri Lanka. The country's leader is Ranil Wickremesinghe.")
+    assert ("Sri Lanka", "leader", "Ranil Wickremesinghe") in found, found
+
+
+def test_a_subject_the_parser_misread_still_leads_its_verb():
+    # en_core_web_sm reads "Batchoy" as an adverb of "eaten"; it is still the one that is eaten in the place.
+    found = _relations("Batchoy is eaten in the Philippines.")
+    assert ("Batchoy", "eaten in", "Philippines") in found, found

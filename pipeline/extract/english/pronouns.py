@@ -20,11 +20,19 @@ def is_resolvable(token) -> bool:
 
 
 def is_definite_anaphor(token) -> bool:
-    """"*The airport* serves ...": a bare definite noun as subject of a non-copular verb restates the topic."""
-    if token.pos_ != "NOUN" or token.dep_ not in ("nsubj", "nsubjpass") or token.head.lemma_ == "be":
+    """"*The airport* serves ...", "*the country's* leader": a bare definite noun that restates an entity.
+
+    As a subject it must not be the subject of a copula ("the capital is X" defines, it does not refer).
+    """
+    if token.pos_ != "NOUN":
+        return False
+    if token.dep_ in ("nsubj", "nsubjpass"):
+        if token.head.lemma_ == "be":
+            return False
+    elif token.dep_ != "poss":
         return False
     dets = [c for c in token.children if c.dep_ == "det"]
-    others = [c for c in token.children if c.dep_ not in ("det", "amod", "compound")]
+    others = [c for c in token.children if c.dep_ not in ("det", "amod", "compound", "case")]
     return len(dets) == 1 and dets[0].lower_ in ("the", "this", "that") and not others
 
 
@@ -50,18 +58,39 @@ def compatible(pronoun: str, label: str) -> bool:
     return True
 
 
+COUNTRY_NOUNS = {"country", "nation"}
+
+
 class Antecedents:
-    """Sentence subjects seen so far in one document."""
+    """Sentence subjects, and all named mentions, seen so far in one document."""
 
     def __init__(self) -> None:
         self.subjects: list = []  # (mention key, label), most recent last
+        self.named: list = []  # (mention key, label, lower-cased words), most recent last
         self.first = None
 
-    def note(self, key, label: str, is_subject: bool) -> None:
+    def note(self, key, label: str, is_subject: bool, text: str = "") -> None:
         if self.first is None:
             self.first = (key, label)
         if is_subject:
             self.subjects.append((key, label))
+        if text:
+            self.named.append((key, label, text.casefold().split()))
+
+    def resolve_noun(self, noun: str):
+        """The entity a definite noun restates: the latest name it heads ("the memorial" -> "Baku Turkish
+        Martyrs Memorial"), the latest country for "the country", else the latest subject."""
+        noun = noun.casefold()
+        for key, label, words in reversed(self.named):
+            if words and words[-1] == noun:
+                return key, label
+        if noun in COUNTRY_NOUNS:
+            from pipeline.extract.english.places import is_country
+
+            for key, label, words in reversed(self.named):
+                if is_country(" ".join(words)):
+                    return key, label
+        return self.resolve("they")
 
     def resolve(self, pronoun: str, current_subject=None):
         """The (mention key, label) that ``pronoun`` refers to, or None."""

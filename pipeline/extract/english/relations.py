@@ -39,7 +39,10 @@ LITERALS = {"DATE", "QUANTITY"}
 WH_WORDS = {"which", "who", "that", "whom", "where"}
 
 #: Pattern confidences, measured as pair precision on WebNLG dev (text order alone is mostly wrong).
-CONFIDENCE = {"implicit_owner": 0.82, "owner": 0.75, "subject": 0.8, "modifier": 0.65, "order": 0.3}
+CONFIDENCE = {"implicit_owner": 0.82, "owner": 0.75, "subject": 0.8, "modifier": 0.65, "subject_guess": 0.5,
+              "order": 0.3}
+#: Where a small parser puts a sentence-initial name it did not take for the subject.
+MISREAD_SUBJECT_DEPS = {"advmod", "amod", "compound", "npadvmod", "dep", "nmod"}
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,13 @@ class PathRelations:
                 subj = next((c for c in top.children if c.dep_ in SUBJECT_DEPS), None)
                 if subj is None or subj.lower_ in WH_WORDS:
                     return (head, b if head is a else a, "modifier")
+            # The parser missed the subject ("*Batchoy* is eaten in ..." read as an adverb): a mention
+            # hanging off a subjectless verb, before it, is that verb's subject.
+            if not any(c.dep_ in SUBJECT_DEPS or c.dep_ == "expl" for c in top.children):
+                for node, anchor in ((a, anchor_a), (b, anchor_b)):
+                    if anchor.head.i == top.i and anchor.i < top.i and anchor.dep_ in MISREAD_SUBJECT_DEPS \
+                            and anchor.i == anchor.sent.start + sum(1 for _ in anchor.lefts):
+                        return (node, b if node is a else a, "subject_guess")
         if owner is not None:
             return (owner, b if owner is a else a, "owner")
         if lca.i in a.tokens:
@@ -270,6 +280,8 @@ def ownerless_relational_nouns(sent, node_at: dict) -> list:
 def implicit_owner(noun, node_at: dict):
     """The mention an ownerless relational noun belongs to, from its clause; None to ask the discourse."""
     verb = noun.head
+    while verb.dep_ == "conj" and verb.head.i != verb.i:
+        verb = verb.head  # "where the capital is X and the currency is Y": both clauses share the owner
     if verb.dep_ == "relcl" and verb.head.i in node_at:
         return node_at[verb.head.i]  # "Italy, where the leader is Z"
     for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "in"):
