@@ -154,7 +154,9 @@ class SpacyExtractor(Extractor):
         for token in sent:
             if token.i in taken:
                 continue
-            if is_resolvable(token):
+            if is_resolvable(token) and (place := _where_clause_place(token, nodes)) is not None:
+                found = (place.key, place.label)  # "Sri Lanka, where they speak Tamil": its people
+            elif is_resolvable(token):
                 here = (subject.key, subject.label) if subject is not None and subject.root.i < token.i else None
                 found = antecedents.resolve(token.lower_, here)
             elif is_definite_anaphor(token):
@@ -169,6 +171,18 @@ class SpacyExtractor(Extractor):
                 resolved.append(Node(key=found[0], tokens=frozenset([token.i]), root=token, label=found[1],
                                      stand_in=True))
         return resolved
+
+
+def _where_clause_place(token, nodes: list[Node]) -> Node | None:
+    """For "they" as the subject of a *where* clause: the mention the clause hangs on."""
+    verb = token.head
+    if token.lower_ != "they" or token.dep_ not in SUBJECT_DEPS:
+        return None
+    while verb.dep_ == "conj" and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.dep_ != "relcl" or not any(c.lower_ == "where" for c in verb.children):
+        return None
+    return next((n for n in nodes if verb.head.i in n.tokens and not n.stand_in), None)
 
 
 def _is_main_subject(token, sent) -> bool:

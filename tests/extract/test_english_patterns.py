@@ -118,3 +118,9 @@ def test_a_subject_the_parser_misread_still_leads_its_verb():
     # en_core_web_sm reads "Batchoy" as an adverb of "eaten"; it is still the one that is eaten in the place.
     found = _relations("Batchoy is eaten in the Philippines.")
     assert ("Batchoy", "eaten in", "Philippines") in found, found
+
+
+def test_they_in_a_where_clause_are_the_places_people():
+    found = _relations("Adisham Hall is in Sri Lanka, where they speak Tamil.")
+    assert ("Sri Lanka", "speak", "Tamil") in found, found
+    assert not any(s == "Adisham Hall" and o == "Tamil" for s, _, o in found)
