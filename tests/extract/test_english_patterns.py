@@ -41,6 +41,9 @@ def _relations(text: str) -> dict[tuple[str, str, str], float]:
          {("Alan Shepard", "born on", "November 18, 1923"), ("Alan Shepard", "born in", "New Hampshire")}),
         ("A Wizard of Mars has the ISBN number 978-0-15-204770-2.",
          {("Wizard of Mars", "isbn number", "978-0-15-204770-2")}),
+        # a name compound on a noun that labels a value belongs to the relation, not to a mention
+        ("A Fortress of Grey Ice has the OCLC number 51969173.",
+         {("Fortress of Grey Ice", "oclc number", "51969173")}),
         # partitive nouns read left to right; "X is an N in Y" is Y's attribute
         ("Chicago is part of DuPage County.", {("Chicago", "part of", "DuPage County")}),
         ("Bread and almonds are ingredients in Ajoblanco.",

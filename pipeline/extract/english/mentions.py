@@ -84,7 +84,8 @@ def _proper_runs(sent) -> list[tuple[int, int]]:
                 break
         # "Adirondack Regional airport": a lower-case head noun completes the name.
         if end < sent.end and doc[end].pos_ == "NOUN" and doc[end - 1].dep_ == "compound" \
-                and doc[end - 1].head.i == end and doc[end].dep_ != "compound" and not _owns_relation(doc[end]):
+                and doc[end - 1].head.i == end and doc[end].dep_ != "compound" and not _owns_relation(doc[end]) \
+                and not _labels_value(doc[end]):  # not "the OCLC number 51969173": that noun names the relation
             end += 1
         runs.append((i, end))
         i = end
