@@ -20,7 +20,8 @@ def _fold_latin_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
-_INITIALISM = re.compile(r"\b(?:[^\W\d_]\.){2,}", re.UNICODE)  # "A.C.", "U.S.": one word, as a tokenizer has it
+#: "A.C.", "U.S.", "F.C" (a sentence's full stop taken): one word, as a tokenizer has it.
+_INITIALISM = re.compile(r"\b(?:[^\W\d_]\.)+[^\W\d_]\b\.?", re.UNICODE)
 
 
 def _words(text: str) -> list[str]:

@@ -11,6 +11,7 @@ def test_fuzzy_entity_and_relation_matching():
     assert entity_match("Jacob Bundsgaard", "jacob bundsgaard")
     assert not entity_match("Aarhus", "Denmark")
     assert entity_match("AC Lumezzane", "A.C. Lumezzane")  # a dotted initialism is one word
+    assert entity_match("AEK Athens F.C", "AEK Athens F.C.")  # also when the sentence took its last dot
     assert not entity_match("J. Smith", "JS Smithers")
     assert relation_match("leader", "leaderName")
     assert relation_match("born in", "birthPlace") is False  # no shared word: honest, not lenient

@@ -127,3 +127,8 @@ def test_they_in_a_where_clause_are_the_places_people():
     found = _relations("Adisham Hall is in Sri Lanka, where they speak Tamil.")
     assert ("Sri Lanka", "speak", "Tamil") in found, found
     assert not any(s == "Adisham Hall" and o == "Tamil" for s, _, o in found)
+
+
+def test_the_reference_of_a_measurement_is_not_an_entity():
+    found = _relations("Adirondack Regional Airport is 507 metres above sea level.")
+    assert not any("sea level" in (s, o) for s, _, o in found), found

@@ -23,8 +23,8 @@ ARGUMENT_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "appos", "conj", "oprd"}
 #: Entity labels that are not things to relate.
 SKIPPED_ENTS = {"ORDINAL"}
 #: Pronoun-like or vague nouns that are never mentions on their own.
-VAGUE_NOUNS = {"one", "ones", "part", "kind", "type", "lot", "number", "name", "thing", "way", "time", "year",
-               "years", "people", "member", "members", "area", "place"}
+VAGUE_NOUNS = {"one", "ones", "part", "kind", "type", "lot", "number", "name", "names", "thing", "way", "time",
+               "year", "years", "people", "member", "members", "area", "place"}
 #: Words of office titles: capitalised ("the Prime Minister is X") they are still relational nouns, not names.
 TITLE_WORDS = {"president", "prime", "minister", "mayor", "governor", "king", "queen", "chancellor", "leader",
                "chairman", "chairperson", "chairwoman", "premier", "monarch", "emperor", "senator", "speaker",
@@ -140,8 +140,9 @@ def _noun_phrases(sent) -> list[tuple[int, int]]:
                 c.dep_ == "attr" and c.pos_ == "NOUN" and any(g.dep_ == "prep" for g in c.children)
                 for c in token.head.children):
             continue  # "main ingredients are X": the noun names the relation (not "X are ingredients in Y")
-        if token.dep_ == "pobj" and _measures(token.head.head):
-            continue  # "507 metres above *sea level*": part of a measurement
+        if token.dep_ == "pobj" and (_measures(token.head.head)
+                                     or any(c.dep_ == "npadvmod" and _measures(c) for c in token.head.children)):
+            continue  # "507 metres above *sea level*" (whichever the measure hangs on): part of a measurement
         start = token.i
         while start > sent.start and sent.doc[start - 1].dep_ in ("compound", "amod") \
                 and sent.doc[start - 1].head.i >= start and sent.doc[start - 1].pos_ in ("NOUN", "ADJ", "PROPN"):
