@@ -132,7 +132,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         from pipeline.extract.bangla import bundled_ner_path
 
         output = bundled_ner_path()
-    result = train_ner(data, output, lang=args.lang, epochs=args.epochs, seed=args.seed, lexicon_path=args.lexicon)
+    result = train_ner(data, output, lang=args.lang, epochs=args.epochs, seed=args.seed, lexicon_path=args.lexicon,
+                       vectors=args.vectors or bool(args.corpus), corpus=args.corpus or [], augment=args.augment,
+                       patience=args.patience)
     print(json.dumps({k: v for k, v in result.items() if k != "history"}, ensure_ascii=False))
     return 0
 
@@ -278,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=16, help="most epochs; stops early when dev F1 stalls (default: 16)")
     p.add_argument("--seed", type=int, default=42, help="split and training seed (default: 42)")
     p.add_argument("--lexicon", help="bilingual lexicon whose names join the gazetteer (default: bundled)")
+    p.add_argument("--vectors", action=argparse.BooleanOptionalAction, default=False,
+                   help="train FastText word vectors on the training sentences (plus --corpus) as a feature")
+    p.add_argument("--corpus", type=Path, action="append",
+                   help="unlabelled text for the vectors, JSONL with \"text\" or one text a line (repeatable; implies --vectors)")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=False,
+                   help="add a copy of each training sentence with its names swapped (same label and case ending)")
+    p.add_argument("--patience", type=int, default=3, help="epochs without a better dev F1 before stopping (default: 3)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="(re)write the exports of a workspace", formatter_class=_formatter,

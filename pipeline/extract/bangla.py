@@ -40,6 +40,7 @@ from pipeline.lexicon import (
     strip_bangla_suffix,
     use_stem_norms,
 )
+from pipeline.ner.vectors import use_norm_keys
 from pipeline.schema import coarse_type
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def load_bangla_pipeline(path: str | None = None):
             f"`kg train ner --lang bn --data bn_ner.jsonl --output {source}` or set extract.bangla_ner_path."
         ) from None
     use_stem_norms(nlp)  # the model was trained on stem NORMs; spaCy does not save the getter
+    use_norm_keys(nlp)  # nor the key attribute of its word vectors
     add_sentence_splitting(nlp)
     log.info("Bangla NER %s (test F1 %s)", source, nlp.meta.get("performance", {}).get("test_f1"))
     return nlp

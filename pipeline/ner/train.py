@@ -16,6 +16,11 @@ The model is a small CNN tok2vec over hashed token features:
   gazetteer hit can be trusted instead of copying it;
 * after training, an ``entity_ruler`` adds training names that the gold
   labels consistently where the NER found nothing.
+
+Two options were measured and are off by default because neither beat this
+recipe on dev (see the issue-4 note): FastText static vectors
+(``vectors=True``, :mod:`pipeline.ner.vectors`) and name-swap augmentation
+(``augment=True``, :func:`swap_mentions`).
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from pipeline.errors import SourceError
-from pipeline.lexicon import use_stem_norms
+from pipeline.lexicon import strip_bangla_suffix, use_stem_norms
+from pipeline.ner.vectors import add_fasttext_vectors, read_corpus, use_norm_keys
 
 log = logging.getLogger(__name__)
 
@@ -105,17 +111,44 @@ def _examples(nlp, rows: list[dict], ruler=None) -> list:
     return examples
 
 
-def _jackknife_examples(nlp, rows: list[dict], extra: dict[str, str], seed: int) -> list:
-    """Examples whose gazetteer marks come from the other folds' names only."""
+def swap_mentions(rows: list[dict], rng: random.Random) -> list[dict]:
+    """One copy of each sentence with names, every name swapped for another name of ``rows`` with its label and ending.
+
+    The copies teach the model that a context ("... সাংবাদিকদের বলেন") signals a
+    name whatever the name is, which helps with names it has never seen. Keeping
+    the case ending ("-ের", "-কে", none) keeps the copy grammatical.
+    """
+    pool: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for row in rows:
+        for s, e, label in row["entities"]:
+            pool[(label, strip_bangla_suffix(row["text"][s:e].split()[-1])[1])].append(row["text"][s:e])
+    copies = []
+    for row in rows:
+        if not row["entities"]:
+            continue
+        text, spans, last = "", [], 0
+        for s, e, label in _no_overlap(row["entities"]):
+            name = rng.choice(pool[(label, strip_bangla_suffix(row["text"][s:e].split()[-1])[1])])
+            text += row["text"][last:s]
+            spans.append((len(text), len(text) + len(name), label))
+            text, last = text + name, e
+        copies.append({"text": text + row["text"][last:], "entities": spans})
+    return copies
+
+
+def _jackknife_examples(nlp, rows: list[dict], extra: dict[str, str], seed: int, augment: bool = False) -> list:
+    """Examples whose gazetteer marks come from the other folds' names only (plus name-swapped copies if ``augment``)."""
     from spacy.pipeline import AttributeRuler
 
     folds = [rows[k::FOLDS] for k in range(FOLDS)]
     examples = []
+    rng = random.Random(seed)
     for k, fold in enumerate(folds):
         others = [row for j, f in enumerate(folds) if j != k for row in f]
         ruler = AttributeRuler(nlp.vocab, name=f"fold{k}")
         ruler.add_patterns(ruler_patterns(gazetteer(nlp, others, extra)))
-        examples.extend(_examples(nlp, fold, ruler))
+        # Swapped names come from the same fold, so the gazetteer marks stay honest.
+        examples.extend(_examples(nlp, fold + (swap_mentions(fold, rng) if augment else []), ruler))
     random.Random(seed).shuffle(examples)
     return examples
 
@@ -208,8 +241,9 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
 
 
 def train_ner(data: str | Path, output: str | Path | None, *, lang: str = "bn", epochs: int = 30, seed: int = 42,
-              dropout: float = 0.2, patience: int = 5, limit: int | None = None,
-              lexicon_path: str | None = None) -> dict:
+              dropout: float = 0.2, patience: int = 3, limit: int | None = None,
+              lexicon_path: str | None = None, vectors: bool = False, corpus: list[str | Path] = (),
+              augment: bool = False) -> dict:
     """Train, keep the best dev epoch, save it to ``output`` and score it on the held-out test part."""
     import spacy
     from spacy.util import compounding, fix_random_seed, minibatch
@@ -223,12 +257,19 @@ def train_ner(data: str | Path, output: str | Path | None, *, lang: str = "bn", 
         # NORM is the stem, so "ঢাকার", "ঢাকায়" and "ঢাকা" share one embedding row; LOWER and SUFFIX keep the word.
         use_stem_norms(nlp)
     extra = _lexicon_names(lexicon_path) if lang == "bn" else {}
+    model = json.loads(json.dumps(MODEL))
+    vector_rows = 0
+    if vectors:
+        # FastText on the training sentences (never dev/test) plus the user's unlabelled text.
+        vector_rows = add_fasttext_vectors(nlp, [r["text"] for r in train] + [t for path in corpus for t in read_corpus(path)],
+                                           seed=seed)
+        model["tok2vec"]["embed"]["include_static_vectors"] = True
     ruler = nlp.add_pipe("attribute_ruler", name="gazetteer")
-    ner = nlp.add_pipe("ner", config={"model": MODEL})
+    ner = nlp.add_pipe("ner", config={"model": model})
     for row in rows:
         for _, _, label in row["entities"]:
             ner.add_label(label)
-    train_examples = _jackknife_examples(nlp, train, extra, seed)
+    train_examples = _jackknife_examples(nlp, train, extra, seed, augment)
     # Averaged weights are steadier on small, noisy data; they are what gets scored and saved.
     optimizer = nlp.initialize(lambda: train_examples, sgd=Adam(0.001, use_averages=True))
     ruler.add_patterns(ruler_patterns(gazetteer(nlp, train, extra)))  # after initialize, which clears it
@@ -252,9 +293,11 @@ def train_ner(data: str | Path, output: str | Path | None, *, lang: str = "bn", 
             if stale >= patience:
                 break
     nlp.from_bytes(best_bytes)
+    use_norm_keys(nlp)
     names = nlp.add_pipe("entity_ruler", name="names", after="ner", config={"overwrite_ents": False})
     names.add_patterns(consistent_names(nlp, train))
     result = {"lang": lang, "seed": seed, "sentences": {"train": len(train), "dev": len(dev), "test": len(test)},
+              "vectors": {"rows": vector_rows, "corpus": [Path(c).name for c in corpus]} if vectors else None,
               "best_dev_f1": best, "dev_f1_with_names": score(nlp, dev)["f1"], "epochs_run": len(history), "seconds": round(time.perf_counter() - started, 1),
               "test": score(nlp, test), "history": history}
     if output:
