@@ -51,6 +51,8 @@ def mention_label(span) -> str:
         return "DATE" if dated or NUMERIC_DATE.match(text) else "QUANTITY"
     # A number inside a name ("1 Decembrie 1918 University") does not make the name a value.
     ent = span.root.ent_type_ or next((t.ent_type_ for t in span if t.ent_type_ and t.ent_type_ not in NUMERIC_NER), "")
+    if ent in NUMERIC_NER and span.root.pos_ == "PROPN" and any(ch.isalpha() for ch in span.root.text):
+        return "THING"  # "3Arena", "200 Public Square": a name NER took for a number
     if ent:
         return coarse_type(ent)
     if has_digit(span.root.text):
@@ -114,7 +116,7 @@ class SpacyExtractor(Extractor):
         key = out.add_mention(sentence=sentence, start=span.start_char, end=span.start_char + len(text), text=text,
                               label=label, lang=self.lang, extractor=self.name,
                               confidence=0.9 if span.root.ent_type_ else 0.7)
-        return Node(key=key, tokens=frozenset(t.i for t in span), root=span.root, label=label)
+        return Node(key=key, tokens=frozenset(t.i for t in span), root=_span_root(span), label=label)
 
     def _topic_links(self, nodes: list[Node], best: dict, sent) -> list:
         """A mention no rule linked is tied, weakly, to the sentence's subject: its likeliest partner."""
@@ -171,6 +173,17 @@ class SpacyExtractor(Extractor):
                 resolved.append(Node(key=found[0], tokens=frozenset([token.i]), root=token, label=found[1],
                                      stand_in=True))
         return resolved
+
+
+def _span_root(span):
+    """The span's head token; where the parser hangs several tokens outside ("AZAL" as a marker, "PFK"
+    as the subject), the one that carries the clause role: a subject, else an object, else spaCy's pick."""
+    heads = [t for t in span if not span.start <= t.head.i < span.end or t.head.i == t.i]
+    for deps in (SUBJECT_DEPS, {"dobj", "pobj", "attr", "appos"}):
+        found = next((t for t in heads if t.dep_ in deps), None)
+        if found is not None:
+            return found
+    return span.root
 
 
 def _where_clause_place(token, nodes: list[Node]) -> Node | None:
