@@ -99,7 +99,7 @@ def test_numbers_inside_names_do_not_make_values():
                                        "text": "The 1 Decembrie 1918 University is in Alba Iulia. It opened on 07/23/1991."}],
                                      config=ExtractConfig())
     label = {m["text"]: m["label"] for m in extraction.mentions}
-    assert label["Decembrie 1918 University"] not in ("DATE", "QUANTITY")
+    assert label["1 Decembrie 1918 University"] not in ("DATE", "QUANTITY")  # its leading number too
     assert label["07/23/1991"] == "DATE"
 
 
@@ -143,3 +143,8 @@ def test_the_reference_of_a_measurement_is_not_an_entity():
 def test_names_the_parser_or_ner_misread(text, expected):
     found = _relations(text)
     assert expected in found and found[expected] >= 0.5, found
+
+
+def test_a_house_number_belongs_to_the_name():
+    found = _relations("103 Colmore Row is located at Colmore Row.")
+    assert ("103 Colmore Row", "located at", "Colmore Row") in found, found

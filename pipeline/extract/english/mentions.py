@@ -87,7 +87,12 @@ def _proper_runs(sent) -> list[tuple[int, int]]:
                 and doc[end - 1].head.i == end and doc[end].dep_ != "compound" and not _owns_relation(doc[end]) \
                 and not _labels_value(doc[end]):  # not "the OCLC number 51969173": that noun names the relation
             end += 1
-        runs.append((i, end))
+        start = i
+        # "103 Colmore Row", "300 North LaSalle": a plain number on a name's words is part of the name.
+        if i > sent.start and doc[i - 1].text.isdigit() and doc[i - 1].dep_ in ("nummod", "compound") \
+                and i <= doc[i - 1].head.i < end:
+            start = i - 1
+        runs.append((start, end))
         i = end
     return runs
 
@@ -193,7 +198,7 @@ def _modifies_relational_noun(start: int, end: int, doc) -> bool:
 
 def _labels_value(noun) -> bool:
     """"the ISBN number 0-439-92550-9": a noun that labels the number or code next to it."""
-    return any(c.dep_ in ("nummod", "appos", "npadvmod") and has_digit(c.text) for c in noun.children)
+    return any(c.dep_ in ("nummod", "appos", "npadvmod") and c.i > noun.i and has_digit(c.text) for c in noun.children)
 
 
 def find_mentions(sent, *, noun_phrases: bool = True, places_with_region: bool = True) -> list:
