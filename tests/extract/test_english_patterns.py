@@ -148,3 +148,8 @@ def test_names_the_parser_or_ner_misread(text, expected):
 def test_a_house_number_belongs_to_the_name():
     found = _relations("103 Colmore Row is located at Colmore Row.")
     assert ("103 Colmore Row", "located at", "Colmore Row") in found, found
+
+
+def test_a_demonstrative_points_back_wherever_it_stands():
+    found = _relations("Cyril Ramaphosa leads South Africa. 11 Diagonal Street is located in that country.")
+    assert ("11 Diagonal Street", "located in", "South Africa") in found, found

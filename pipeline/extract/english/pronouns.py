@@ -26,14 +26,15 @@ def is_definite_anaphor(token) -> bool:
     """
     if token.pos_ != "NOUN":
         return False
-    if token.dep_ in ("nsubj", "nsubjpass"):
-        if token.head.lemma_ == "be":
-            return False
-    elif token.dep_ != "poss":
-        return False
     dets = [c for c in token.children if c.dep_ == "det"]
     others = [c for c in token.children if c.dep_ not in ("det", "amod", "compound", "case")]
-    return len(dets) == 1 and dets[0].lower_ in ("the", "this", "that") and not others
+    if len(dets) != 1 or others:
+        return False
+    if dets[0].lower_ in ("this", "that"):
+        return True  # a demonstrative points back wherever it stands: "located in *that country*"
+    if token.dep_ in ("nsubj", "nsubjpass"):
+        return dets[0].lower_ == "the" and token.head.lemma_ != "be"
+    return dets[0].lower_ == "the" and token.dep_ == "poss"
 
 
 def is_relative_subject(token) -> bool:
