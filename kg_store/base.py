@@ -61,6 +61,10 @@ class QueryResult:
 class Store(ABC):
     """An RDF dataset answering SPARQL; a context manager that closes itself."""
 
+    #: Whether every process that opens this store sees the writes of the others (a remote server
+    #: does; an embedded store's read-only replica does not). ``kg serve --workers`` relies on it.
+    shared_across_processes = False
+
     def __init__(self, *, base_iri: str = DEFAULT_BASE_IRI, timeout_s: float = 30.0, limit: int = 10_000) -> None:
         self.vocab = Vocab(base_iri)
         self.timeout_s = timeout_s

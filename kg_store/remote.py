@@ -77,6 +77,8 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 class RemoteStore(Store):
     """A SPARQL 1.1 endpoint reached over HTTP."""
 
+    shared_across_processes = True
+
     def __init__(
         self,
         query_endpoint: str,

@@ -320,19 +320,21 @@ def serve(
     callable, e.g. a read-only ``open_store``). pyoxigraph holds the GIL for
     most of a query, so one process cannot use a second core: on 2 cores, 2
     workers answered about 2.5 times the lookups per second of one
-    (bench/sparql_load.py). Read-only endpoints only: a replica does not
-    see updates made through another process.
+    (bench/sparql_load.py). Over an embedded store only a read-only endpoint
+    may have workers: a replica does not see updates made through another
+    process. A remote store (every process sees every write) has no limit.
     """
-    if workers > 1 and update_token:
+    if workers > 1 and update_token and not store.shared_across_processes:
         raise ConfigError(
-            f"--workers {workers} needs a read-only endpoint: a worker's replica would not see updates sent "
-            f"to another worker. Drop --update-token (and KG_UPDATE_TOKEN), or serve with --workers 1."
+            f"--workers {workers} over an embedded store needs a read-only endpoint: a worker's replica would "
+            f"not see updates sent to another worker. Drop --update-token (and KG_UPDATE_TOKEN), serve with "
+            f"--workers 1, or put a SPARQL server behind it (--endpoint)."
         )
     if workers > 1 and open_replica is None:
         raise ValueError("serve(workers > 1) needs open_replica, which opens each worker's store")
     server = make_server(store, host, port, update_token=update_token, reuse_port=workers > 1)
-    replicas = _start_replicas(open_replica, host, server.server_address[1], workers - 1) if workers > 1 else []
-    how = f"{workers} worker processes" if workers > 1 else f"updates {'enabled' if update_token else 'disabled'}"
+    replicas = _start_replicas(open_replica, host, server.server_address[1], workers - 1, update_token)
+    how = f"updates {'enabled' if update_token else 'disabled'}" + (f", {workers} worker processes" if workers > 1 else "")
     print(f"SPARQL endpoint at {server.url}/query ({how})", flush=True)
     if threading.current_thread() is threading.main_thread():
         # Stop cleanly on SIGTERM too (docker stop, Prefect cancellation), not only on Ctrl-C.
@@ -350,11 +352,14 @@ def serve(
         store.close()
 
 
-def _start_replicas(open_replica: Callable[[], Store], host: str, port: int, count: int) -> list:
+def _start_replicas(
+    open_replica: Callable[[], Store] | None, host: str, port: int, count: int, update_token: str | None
+) -> list:
     # spawn, not fork: a forked child would share the parent's RocksDB handles and threads.
     context = multiprocessing.get_context("spawn")
     replicas = [
-        context.Process(target=_serve_replica, args=(open_replica, host, port, os.getpid()), name=f"kg-serve-{i + 1}")
+        context.Process(target=_serve_replica, args=(open_replica, host, port, update_token, os.getpid()),
+                        name=f"kg-serve-{i + 1}")
         for i in range(count)
     ]
     for replica in replicas:
@@ -362,11 +367,13 @@ def _start_replicas(open_replica: Callable[[], Store], host: str, port: int, cou
     return replicas
 
 
-def _serve_replica(open_replica: Callable[[], Store], host: str, port: int, parent_pid: int) -> None:
+def _serve_replica(
+    open_replica: Callable[[], Store], host: str, port: int, update_token: str | None, parent_pid: int
+) -> None:
     """A worker process: its own store, the shared port, and an exit when the parent is gone."""
     signal.signal(signal.SIGTERM, _interrupt)
     store = open_replica()
-    server = make_server(store, host, port, reuse_port=True)
+    server = make_server(store, host, port, update_token=update_token, reuse_port=True)
 
     def watch_parent() -> None:
         # A parent killed with -9 cannot stop its workers; they must not go on serving a stale view.

@@ -222,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10_000, help="result row limit")
     p.add_argument("--workers", type=int, default=1,
                    help="processes answering queries on the port (default: 1). One process uses about one\n"
-                   "core; set it to the number of cores for a busy read-only endpoint (not with --update-token)")
+                   "core; set it to the number of cores for a busy endpoint. Over a store folder only without\n"
+                   "--update-token (worker replicas are read-only); in front of --endpoint always")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("extract", help="extract entities and triples from JSONL", formatter_class=_formatter,

@@ -180,7 +180,7 @@ def test_worker_processes_share_the_port_and_die_with_the_parent(tmp_path, table
                "--workers", "2"]
     proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
     try:
-        assert "(2 worker processes)" in proc.stdout.readline()
+        assert "2 worker processes" in proc.stdout.readline()
         assert _wait_for(lambda: len(_children(proc.pid)) >= 1)
         [worker] = [pid for pid in _children(proc.pid) if "spawn" in Path(f"/proc/{pid}/cmdline").read_text()]
         time.sleep(3)  # the worker imports and opens its replica
@@ -200,6 +200,28 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_workers_in_front_of_a_sparql_server_share_its_updates(oxigraph_server, port) -> None:
+    """Over a remote store every worker forwards to one server, so updates may go through any of them."""
+    root = Path(kg_store.__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "pipeline.cli", "serve", "--endpoint", f"{oxigraph_server}/query",
+               "--port", str(port), "--workers", "2", "--update-token", "secret"]
+    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "updates enabled, 2 worker processes" in proc.stdout.readline()
+        time.sleep(3)  # the worker imports and connects
+        url, auth = f"http://127.0.0.1:{port}", {"Authorization": "Bearer secret", "Connection": "close"}
+        for i in range(6):  # fresh connections: the kernel spreads them over both processes
+            update = f"INSERT DATA {{ GRAPH <http://ex/w> {{ <http://ex/s{i}> <http://ex/p> {i} }} }}"
+            assert httpx.post(f"{url}/update", data={"update": update}, headers=auth).status_code == 204
+        for _ in range(6):
+            count = httpx.get(f"{url}/query", headers={"Connection": "close", "Accept": "text/csv"},
+                              params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH <http://ex/w> { ?s ?p ?o } }"})
+            assert count.text.split()[-1] == "6"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
 
 
 def test_workers_refuse_an_update_token(tmp_path) -> None:
