@@ -159,8 +159,12 @@ class SpacyExtractor(Extractor):
             if is_resolvable(token) and (place := _where_clause_place(token, nodes)) is not None:
                 found = (place.key, place.label)  # "Sri Lanka, where they speak Tamil": its people
             elif is_resolvable(token):
-                here = (subject.key, subject.label) if subject is not None and subject.root.i < token.i else None
-                found = antecedents.resolve(token.lower_, here)
+                # The sentence's own subject, when it comes first; else the last clause subject before the
+                # pronoun ("Aenir has the ISBN …, it was written by …": the parser made Aenir's clause a ccomp).
+                near = subject if subject is not None and subject.root.i < token.i else next(
+                    (n for n in reversed(nodes)
+                     if n.root.i < token.i and not n.stand_in and n.root.dep_ in SUBJECT_DEPS), None)
+                found = antecedents.resolve(token.lower_, (near.key, near.label) if near is not None else None)
             elif is_definite_anaphor(token):
                 found = antecedents.resolve_noun(token.lemma_)
             elif is_relative_subject(token):

@@ -153,3 +153,9 @@ def test_a_house_number_belongs_to_the_name():
 def test_a_demonstrative_points_back_wherever_it_stands():
     found = _relations("Cyril Ramaphosa leads South Africa. 11 Diagonal Street is located in that country.")
     assert ("11 Diagonal Street", "located in", "South Africa") in found, found
+
+
+def test_a_pronoun_after_a_comma_splice_takes_the_clause_subject_before_it():
+    found = _relations('Aenir has the ISBN number of "0-439-17684-0", it was written by Garth Nix.')
+    assert ("Aenir", "written by", "Garth Nix") in found, found
+    assert found[("Aenir", "written by", "Garth Nix")] > 0.5  # resolved, not a text-order guess
