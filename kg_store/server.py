@@ -334,7 +334,8 @@ def serve(
         raise ValueError("serve(workers > 1) needs open_replica, which opens each worker's store")
     server = make_server(store, host, port, update_token=update_token, reuse_port=workers > 1)
     replicas = _start_replicas(open_replica, host, server.server_address[1], workers - 1, update_token)
-    how = f"updates {'enabled' if update_token else 'disabled'}" + (f", {workers} worker processes" if workers > 1 else "")
+    how = f"updates {'enabled' if update_token else 'disabled'}"
+    how += f", {workers} worker processes" if workers > 1 else ""
     print(f"SPARQL endpoint at {server.url}/query ({how})", flush=True)
     if threading.current_thread() is threading.main_thread():
         # Stop cleanly on SIGTERM too (docker stop, Prefect cancellation), not only on Ctrl-C.
