@@ -7,6 +7,8 @@ Each factory only composes an interaction with its representations.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,7 +20,11 @@ from pykeen.nn.representation import Embedding, Representation
 from pykeen.triples import KGInfo
 from pykeen.typing import Hint
 
-from pipeline.embed.algebra import init_hypercomplex, normalize_euclidean, normalize_split
+from pipeline.embed.algebra import (
+    init_hypercomplex,
+    normalize_euclidean,
+    normalize_split,
+)
 from pipeline.embed.interactions import (
     DihedronInteraction,
     LionInteraction,
@@ -50,45 +56,20 @@ STRUCTURE_INTERACTIONS: Mapping[str, type[Interaction]] = {
 
 def _structural(max_id: int, dim: int, scale: float, n3: float) -> Embedding:
     """Trained ``(4, d)`` hypercomplex vectors, optionally N3-regularised."""
+    if dim < 1:
+        raise ValueError(f"embedding_dim must be positive (got {dim!r})")
     return Embedding(
         max_id=max_id,
         shape=(4, dim),
         initializer=init_hypercomplex,
-        initializer_kwargs=dict(scale=scale),
+        initializer_kwargs={"scale": scale},
         regularizer=N3Regularizer(weight=n3) if n3 else None,
     )
 
 
-def _compose(
-    interaction: Interaction,
-    entities: list[Representation],
-    relations: Representation,
-    *,
-    triples_factory: KGInfo,
-    bias: bool,
-    loss: Hint[Loss],
-    loss_kwargs: Mapping[str, Any] | None,
-    random_seed: int | None,
-) -> ERModel:
-    """An :class:`ERModel` of ready representations (plus a zero-initialised entity bias when ``bias``)."""
-    if bias:
-        entities = [*entities, Embedding(max_id=triples_factory.num_entities, shape=tuple(), initializer=torch.nn.init.zeros_)]
-    if loss is None:
-        loss, loss_kwargs = DEFAULT_LOSS[0], dict(DEFAULT_LOSS[1], **(loss_kwargs or {}))
-    return ERModel(
-        triples_factory=triples_factory,
-        interaction=interaction,
-        entity_representations=entities,
-        relation_representations=relations,
-        loss=loss,
-        loss_kwargs=loss_kwargs,
-        random_seed=random_seed,
-    )
-
-
-def _check_dim(embedding_dim: int) -> None:
-    if embedding_dim < 1:
-        raise ValueError(f"embedding_dim must be positive (got {embedding_dim!r})")
+def _relations(triples_factory: KGInfo, dim: int, **options: Any) -> Embedding:
+    """One ``(4, d)`` hypercomplex vector per relation (``options``: normaliser or initialiser scale)."""
+    return Embedding(max_id=triples_factory.num_relations, shape=(4, dim), initializer=init_hypercomplex, **options)
 
 
 def _check_algebra(algebra: str) -> None:
@@ -96,71 +77,71 @@ def _check_algebra(algebra: str) -> None:
         raise UnknownComponentError("algebra", algebra, sorted(STRUCTURE_INTERACTIONS))
 
 
-def _structure_model(
-    algebra: str,
-    *,
-    triples_factory: KGInfo,
-    embedding_dim: int,
-    relation_normalizer: Callable,
-    bias: bool,
-    entity_scale: float,
-    n3: float,
-    loss: Hint[Loss],
-    loss_kwargs: Mapping[str, Any] | None,
-    random_seed: int | None,
-) -> ERModel:
-    """Structure-only entities: ``(4, d)`` embeddings, unit-normalised relations."""
-    _check_dim(embedding_dim)
-    return _compose(
-        STRUCTURE_INTERACTIONS[algebra](bias=bias),
-        [_structural(triples_factory.num_entities, embedding_dim, entity_scale, n3)],
-        Embedding(
-            max_id=triples_factory.num_relations,
-            shape=(4, embedding_dim),
-            initializer=init_hypercomplex,
-            normalizer=relation_normalizer,
-        ),
-        triples_factory=triples_factory,
-        bias=bias,
-        loss=loss,
-        loss_kwargs=loss_kwargs,
-        random_seed=random_seed,
+#: What a model's parts function returns: the interaction, the entity representations, the relation representation.
+Parts = tuple[Interaction, list[Representation], Representation]
+
+
+def _er_model(parts: Callable[..., Parts]) -> Callable[..., ERModel]:
+    """Turn a function that builds a model's parts into a registered factory.
+
+    The factory takes the parts' own keyword arguments plus those every model
+    shares: ``loss``/``loss_kwargs`` (default :data:`DEFAULT_LOSS`), ``random_seed``,
+    and ``bias``, which also adds a zero-initialised entity bias representation.
+    """
+
+    @functools.wraps(parts)
+    def factory(
+        *,
+        triples_factory: KGInfo,
+        bias: bool = False,
+        loss: Hint[Loss] = None,
+        loss_kwargs: Mapping[str, Any] | None = None,
+        random_seed: int | None = None,
+        **kwargs: Any,
+    ) -> ERModel:
+        interaction, entities, relations = parts(triples_factory=triples_factory, bias=bias, **kwargs)
+        if bias:
+            zeros = Embedding(max_id=triples_factory.num_entities, shape=(), initializer=torch.nn.init.zeros_)
+            entities = [*entities, zeros]
+        if loss is None:
+            loss, loss_kwargs = DEFAULT_LOSS[0], dict(DEFAULT_LOSS[1], **(loss_kwargs or {}))
+        return ERModel(
+            triples_factory=triples_factory,
+            interaction=interaction,
+            entity_representations=entities,
+            relation_representations=relations,
+            loss=loss,
+            loss_kwargs=loss_kwargs,
+            random_seed=random_seed,
+        )
+
+    # help() shows the parts' keywords and the shared ones
+    shared = inspect.signature(factory, follow_wrapped=False).parameters
+    own = inspect.signature(parts).parameters.values()
+    factory.__signature__ = inspect.Signature(
+        [*own, *(shared[name] for name in ("loss", "loss_kwargs", "random_seed"))], return_annotation=ERModel
     )
+    return factory
 
 
 @kge_models.register("quaternion")
+@_er_model
 def quaternion(
-    *,
-    triples_factory: KGInfo,
-    embedding_dim: int = 64,
-    bias: bool = False,
-    entity_scale: float = 1.0,
-    n3: float = 0.0,
-    loss: Hint[Loss] = None,
-    loss_kwargs: Mapping[str, Any] | None = None,
-    random_seed: int | None = None,
-) -> ERModel:
+    *, triples_factory: KGInfo, embedding_dim: int = 64, bias: bool = False, entity_scale: float = 1.0, n3: float = 0.0
+) -> Parts:
     """Quaternion model: :class:`~pipeline.embed.interactions.QuaternionInteraction`, unit relations.
 
     :param bias: entity biases $b_h + b_t$ in the score.
     :param entity_scale: expected norm of an initial entity vector.
     :param n3: weight of the N3 regulariser on entity vectors (0: off).
     """
-    return _structure_model(
-        "quaternion",
-        triples_factory=triples_factory,
-        embedding_dim=embedding_dim,
-        relation_normalizer=normalize_euclidean,
-        bias=bias,
-        entity_scale=entity_scale,
-        n3=n3,
-        loss=loss,
-        loss_kwargs=loss_kwargs,
-        random_seed=random_seed,
-    )
+    entities = _structural(triples_factory.num_entities, embedding_dim, entity_scale, n3)
+    return QuaternionInteraction(bias=bias), [entities], _relations(triples_factory, embedding_dim,
+                                                                    normalizer=normalize_euclidean)
 
 
 @kge_models.register("dihedron")
+@_er_model
 def dihedron(
     *,
     triples_factory: KGInfo,
@@ -169,10 +150,7 @@ def dihedron(
     entity_scale: float = 1.0,
     relation_norm: str = "euclidean",
     n3: float = 0.0,
-    loss: Hint[Loss] = None,
-    loss_kwargs: Mapping[str, Any] | None = None,
-    random_seed: int | None = None,
-) -> ERModel:
+) -> Parts:
     """Dihedron model: :class:`~pipeline.embed.interactions.DihedronInteraction`.
 
     :param relation_norm: ``"euclidean"`` (unit Euclidean length per number,
@@ -180,21 +158,13 @@ def dihedron(
     """
     if relation_norm not in DIHEDRON_NORMALIZERS:
         raise UnknownComponentError("dihedron relation norm", relation_norm, sorted(DIHEDRON_NORMALIZERS))
-    return _structure_model(
-        "dihedron",
-        triples_factory=triples_factory,
-        embedding_dim=embedding_dim,
-        relation_normalizer=DIHEDRON_NORMALIZERS[relation_norm],
-        bias=bias,
-        entity_scale=entity_scale,
-        n3=n3,
-        loss=loss,
-        loss_kwargs=loss_kwargs,
-        random_seed=random_seed,
-    )
+    entities = _structural(triples_factory.num_entities, embedding_dim, entity_scale, n3)
+    return DihedronInteraction(bias=bias), [entities], _relations(triples_factory, embedding_dim,
+                                                                  normalizer=DIHEDRON_NORMALIZERS[relation_norm])
 
 
 @kge_models.register("tetra")
+@_er_model
 def tetra(
     *,
     triples_factory: KGInfo,
@@ -205,10 +175,7 @@ def tetra(
     entity_scale: float = 1.0,
     hidden: int | None = None,
     n3: float = 0.0,
-    loss: Hint[Loss] = None,
-    loss_kwargs: Mapping[str, Any] | None = None,
-    random_seed: int | None = None,
-) -> ERModel:
+) -> Parts:
     """Tetra: one hypercomplex entity = structure + word i + sentence j + document k, scored like ``algebra``.
 
     :param text_features: ``{"word", "sentence", "document"}`` -> ``(num_entities, f)`` frozen
@@ -216,101 +183,50 @@ def tetra(
     :param algebra: ``"quaternion"`` (unit relations) or ``"dihedron"`` (Euclidean-normalised relations).
     :param hidden: hidden size of the text MLPs (default ``2 * embedding_dim``).
     """
-    _check_dim(embedding_dim)
     _check_algebra(algebra)
+    if embedding_dim < 1:
+        raise ValueError(f"embedding_dim must be positive (got {embedding_dim!r})")
     entity = TextHypercomplexRepresentation(
-        max_id=triples_factory.num_entities,
-        dim=embedding_dim,
-        features=text_features,
-        structural=True,
-        hidden=hidden,
-        scale=entity_scale,
-        regularizer=N3Regularizer(weight=n3) if n3 else None,
+        max_id=triples_factory.num_entities, dim=embedding_dim, features=text_features, hidden=hidden,
+        structural=True, scale=entity_scale, regularizer=N3Regularizer(weight=n3) if n3 else None,
     )
-    return _compose(
-        STRUCTURE_INTERACTIONS[algebra](bias=bias),
-        [entity],
-        Embedding(
-            max_id=triples_factory.num_relations,
-            shape=(4, embedding_dim),
-            initializer=init_hypercomplex,
-            normalizer=normalize_euclidean,
-        ),
-        triples_factory=triples_factory,
-        bias=bias,
-        loss=loss,
-        loss_kwargs=loss_kwargs,
-        random_seed=random_seed,
-    )
+    relations = _relations(triples_factory, embedding_dim, normalizer=normalize_euclidean)
+    return STRUCTURE_INTERACTIONS[algebra](bias=bias), [entity], relations
 
 
-def _text_rotation_model(
+def _text_rotation(
     interaction: type[TextRotationInteraction],
     *,
     triples_factory: KGInfo,
     text_features: Mapping[str, Any],
-    embedding_dim: int,
-    algebra: str,
-    bias: bool,
-    entity_scale: float,
-    hidden: int | None,
-    n3: float,
-    loss: Hint[Loss],
-    loss_kwargs: Mapping[str, Any] | None,
-    random_seed: int | None,
-) -> ERModel:
+    embedding_dim: int = 64,
+    algebra: str = "quaternion",
+    bias: bool = False,
+    entity_scale: float = 1.0,
+    hidden: int | None = None,
+    n3: float = 0.0,
+) -> Parts:
     """Robin/Lion: structural ``(4, d)`` entities, a unit text rotor per entity, translation relations."""
-    _check_dim(embedding_dim)
     _check_algebra(algebra)
     rotor = TextHypercomplexRepresentation(
-        max_id=triples_factory.num_entities,
-        dim=embedding_dim,
-        features=text_features,
-        structural=False,
-        hidden=hidden,
-        normalizer=normalize_euclidean,
+        max_id=triples_factory.num_entities, dim=embedding_dim, features=text_features, hidden=hidden,
+        structural=False, normalizer=normalize_euclidean,
     )
-    return _compose(
-        interaction(bias=bias, algebra=algebra),
-        [_structural(triples_factory.num_entities, embedding_dim, entity_scale, n3), rotor],
-        Embedding(
-            max_id=triples_factory.num_relations,
-            shape=(4, embedding_dim),
-            initializer=init_hypercomplex,
-            initializer_kwargs=dict(scale=entity_scale),
-        ),
-        triples_factory=triples_factory,
-        bias=bias,
-        loss=loss,
-        loss_kwargs=loss_kwargs,
-        random_seed=random_seed,
-    )
+    structure = _structural(triples_factory.num_entities, embedding_dim, entity_scale, n3)
+    relations = _relations(triples_factory, embedding_dim, initializer_kwargs={"scale": entity_scale})
+    return interaction(bias=bias, algebra=algebra), [structure, rotor], relations
 
 
-@kge_models.register("robin")
-def robin(*, triples_factory: KGInfo, text_features: Mapping[str, Any], embedding_dim: int = 64,
-          algebra: str = "quaternion", bias: bool = False, entity_scale: float = 1.0, hidden: int | None = None,
-          n3: float = 0.0, loss: Hint[Loss] = None, loss_kwargs: Mapping[str, Any] | None = None,
-          random_seed: int | None = None) -> ERModel:
-    """Robin: :class:`~pipeline.embed.interactions.RobinInteraction` (text rotates the head, relation translates)."""
-    return _text_rotation_model(
-        RobinInteraction, triples_factory=triples_factory, text_features=text_features, embedding_dim=embedding_dim,
-        algebra=algebra, bias=bias, entity_scale=entity_scale, hidden=hidden, n3=n3, loss=loss,
-        loss_kwargs=loss_kwargs, random_seed=random_seed,
-    )
+def _text_rotation_factory(name: str, interaction: type[TextRotationInteraction]) -> Callable[..., ERModel]:
+    """Robin and Lion differ only in their interaction, whose docstring describes the model."""
+    factory = _er_model(functools.partial(_text_rotation, interaction))
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = f"{name.title()}: :class:`~pipeline.embed.interactions.{interaction.__name__}` on text rotors."
+    return factory
 
 
-@kge_models.register("lion")
-def lion(*, triples_factory: KGInfo, text_features: Mapping[str, Any], embedding_dim: int = 64,
-         algebra: str = "quaternion", bias: bool = False, entity_scale: float = 1.0, hidden: int | None = None,
-         n3: float = 0.0, loss: Hint[Loss] = None, loss_kwargs: Mapping[str, Any] | None = None,
-         random_seed: int | None = None) -> ERModel:
-    """Lion: :class:`~pipeline.embed.interactions.LionInteraction` (both sides rotated by their text)."""
-    return _text_rotation_model(
-        LionInteraction, triples_factory=triples_factory, text_features=text_features, embedding_dim=embedding_dim,
-        algebra=algebra, bias=bias, entity_scale=entity_scale, hidden=hidden, n3=n3, loss=loss,
-        loss_kwargs=loss_kwargs, random_seed=random_seed,
-    )
+robin = kge_models.register("robin")(_text_rotation_factory("robin", RobinInteraction))
+lion = kge_models.register("lion")(_text_rotation_factory("lion", LionInteraction))
 
 
 #: Models that need ``text_features``.
