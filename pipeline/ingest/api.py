@@ -52,7 +52,7 @@ def run_ingest(
     """
     seen: set[str] = set()
     batch: list[dict] = []
-    for path in iter_files(inputs):
+    for path in iter_files(inputs, log_skipped=True):
         for item in read_source(path, text_field=config.text_field, id_field=config.id_field, max_chars=config.max_chars):
             if isinstance(item, SourceError):
                 on_error(item)

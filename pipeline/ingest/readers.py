@@ -9,13 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from pipeline.errors import SourceError
 
 SUFFIXES = (".txt", ".md", ".jsonl", ".csv")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,14 +29,24 @@ class RawRecord:
     lang: str | None = None
 
 
-def iter_files(inputs: list[str | Path]) -> Iterator[Path]:
-    """Expand files and folders (recursively) into readable files, sorted."""
+def iter_files(inputs: list[str | Path], *, log_skipped: bool = False) -> Iterator[Path]:
+    """Expand files and folders (recursively) into readable files, sorted.
+
+    A folder's files of other types are skipped; with ``log_skipped`` the log
+    says how many (hidden files and folders, such as ``.git``, never count).
+    """
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        files = [p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
+                                                                          p.relative_to(path).parts)]
+        other = sorted(p for p in files if p.suffix.lower() not in SUFFIXES)
+        if other and log_skipped:
+            log.warning("%s: skipped %d file(s) that are not %s, e.g. %s", path, len(other), "/".join(SUFFIXES),
+                        ", ".join(p.name for p in other[:3]))
+        yield from sorted(p for p in files if p.suffix.lower() in SUFFIXES)
 
 
 def _decode(path: Path, max_chars: int) -> str:

@@ -69,3 +69,18 @@ def test_example_corpus_has_both_languages():
     langs = table.column("lang").to_pylist()
     assert not errors
     assert langs.count("en") >= 20 and langs.count("bn") >= 20
+
+
+def test_a_folder_says_which_files_it_skips(tmp_path, caplog):
+    (tmp_path / "photo.PNG").write_bytes(b"\x89PNG\r\n")
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "good.md").write_text("Dhaka is a city.", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="pipeline.ingest.readers"):
+        table, errors = _ingest([tmp_path])
+    assert [r["text"] for r in table.to_pylist()] == ["Dhaka is a city."] and not errors
+    [record] = caplog.records
+    assert "skipped 2 file(s)" in record.getMessage() and "notes.docx" in record.getMessage()
+    assert "HEAD" not in record.getMessage()
