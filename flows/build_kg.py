@@ -15,7 +15,14 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task, unmapped
 
 from pipeline.config import PipelineConfig
-from pipeline.schema import DOCUMENTS, MENTIONS, QUARANTINE, RELATIONS, from_rows
+from pipeline.schema import (
+    DOCUMENTS,
+    EXTRACT_FAILURES,
+    MENTIONS,
+    QUARANTINE,
+    RELATIONS,
+    from_rows,
+)
 from pipeline.workspace import Workspace
 
 IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 5, 15])
@@ -62,6 +69,7 @@ def extract_task(workspace: str, index: int, start: int, stop: int, config: Pipe
     result = run_extract(documents, config=config.extract)
     ws.write_part("mentions", index + 1, result.mentions, MENTIONS)  # part 0: rows reused from the last run
     ws.write_part("relations", index + 1, result.relations, RELATIONS)
+    ws.write_part("extract_failures", index + 1, result.failures, EXTRACT_FAILURES)
     return result.routes
 
 
@@ -69,8 +77,11 @@ def extract_task(workspace: str, index: int, start: int, stop: int, config: Pipe
 def collect_extraction_task(workspace: str, config: PipelineConfig) -> dict[str, int]:
     from pipeline.incremental import record_extraction
 
-    mentions, relations = record_extraction(Workspace(workspace), config)
-    return {"mentions": mentions.num_rows, "relations": relations.num_rows}
+    mentions, relations, failures = record_extraction(Workspace(workspace), config)
+    if failures.num_rows:
+        get_run_logger().warning("extraction failed on %d documents (listed in the quarantine table); "
+                                 "the next build retries them", failures.num_rows)
+    return {"mentions": mentions.num_rows, "relations": relations.num_rows, "failed": failures.num_rows}
 
 
 @task(name="link")

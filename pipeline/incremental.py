@@ -34,7 +34,14 @@ import pyarrow.compute as pc
 
 from pipeline.config import PipelineConfig
 from pipeline.ingest.readers import iter_files
-from pipeline.schema import DOCUMENTS, MENTIONS, RELATIONS
+from pipeline.schema import (
+    DOCUMENTS,
+    EXTRACT_FAILURES,
+    MENTIONS,
+    QUARANTINE,
+    RELATIONS,
+    from_rows,
+)
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -97,7 +104,7 @@ def plan_extraction(workspace: Workspace, config: PipelineConfig) -> pa.Table:
 
     Clears stale parts first, so an interrupted run cannot leak rows into this one.
     """
-    for name in ("mentions", "relations"):
+    for name in ("mentions", "relations", "extract_failures"):
         workspace.clear_parts(name)
     documents = workspace.read("documents")
     done = _previously_extracted(workspace, config)
@@ -126,11 +133,25 @@ def _previously_extracted(workspace: Workspace, config: PipelineConfig) -> set[s
     return set(workspace.read("extracted_documents").column("doc_id").to_pylist())
 
 
-def record_extraction(workspace: Workspace, config: PipelineConfig) -> tuple[pa.Table, pa.Table]:
-    """Collect the extraction parts into the mentions and relations tables and remember what was extracted."""
+def record_extraction(workspace: Workspace, config: PipelineConfig) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Collect the extraction parts into the mentions and relations tables and remember what was extracted.
+
+    Documents an extractor failed on are not remembered, so the next build
+    retries them; they join the quarantine table with stage ``extract``.
+    """
     mentions = workspace.collect_parts("mentions", MENTIONS)
     relations = workspace.collect_parts("relations", RELATIONS)
-    documents = workspace.read("documents").select(["doc_id"]).cast(_EXTRACTED)
-    workspace.write("extracted_documents", documents, _EXTRACTED)
+    failures = workspace.collect_parts("extract_failures", EXTRACT_FAILURES)
+    documents = workspace.read("documents")
+    failed = pc.is_in(documents["doc_id"], value_set=failures["doc_id"])
+    extracted = documents.filter(pc.invert(failed)).select(["doc_id"]).cast(_EXTRACTED)
+    workspace.write("extracted_documents", extracted, _EXTRACTED)
     workspace.write_json("extraction.json", {"fingerprint": _extract_fingerprint(config)})
-    return mentions, relations
+    if failures.num_rows:
+        reason = dict(zip(failures["doc_id"].to_pylist(), failures["reason"].to_pylist()))
+        rows = [{"source": d["source"], "stage": "extract", "reason": reason[d["doc_id"]]}
+                for d in documents.filter(failed).select(["doc_id", "source"]).to_pylist()]
+        quarantine = workspace.read("quarantine") if workspace.has("quarantine") else QUARANTINE.empty_table()
+        workspace.write("quarantine", pa.concat_tables([quarantine.cast(QUARANTINE), from_rows(rows, QUARANTINE)]),
+                        QUARANTINE)
+    return mentions, relations, failures

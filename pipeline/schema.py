@@ -31,6 +31,9 @@ QUARANTINE = pa.schema(
     ]
 )
 
+#: Documents an extractor failed on (retried by the next build).
+EXTRACT_FAILURES = pa.schema([("doc_id", pa.string()), ("reason", pa.string())])
+
 #: Entity mentions found by an extractor.
 MENTIONS = pa.schema(
     [

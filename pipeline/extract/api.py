@@ -13,7 +13,7 @@ from pipeline.extract import bangla, cooccurrence, llm, spacy_extractor  # noqa:
 from pipeline.extract.base import Extraction, Extractor, extractors
 from pipeline.extract.config import ExtractConfig
 from pipeline.extract.models import installed_pipelines
-from pipeline.schema import MENTIONS, RELATIONS, from_rows
+from pipeline.schema import EXTRACT_FAILURES, MENTIONS, RELATIONS, from_rows
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ class ExtractResult:
     mentions: pa.Table  # MENTIONS
     relations: pa.Table  # RELATIONS
     routes: dict[str, int]  # "lang:extractor" -> documents
+    failures: pa.Table  # EXTRACT_FAILURES: documents an extractor failed on, with the reason
 
 
 def route(lang: str, config: ExtractConfig) -> str:
@@ -77,5 +78,8 @@ def run_extract(documents: pa.Table, *, config: ExtractConfig = ExtractConfig())
                         "a lexicon (extract.lexicon_path) or another extractor (extract.extractors)", key, count)
     mentions = [m for e in extractions for m in e.mentions]
     relations = [r for e in extractions for r in e.relations]
-    log.info("extracted %d mentions, %d relations from %d documents", len(mentions), len(relations), len(rows))
-    return ExtractResult(from_rows(mentions, MENTIONS), from_rows(relations, RELATIONS), dict(routes))
+    failures = [{"doc_id": e.doc_id, "reason": e.error} for e in extractions if e.error]
+    log.info("extracted %d mentions, %d relations from %d documents (%d failed)", len(mentions), len(relations),
+             len(rows), len(failures))
+    return ExtractResult(from_rows(mentions, MENTIONS), from_rows(relations, RELATIONS), dict(routes),
+                         from_rows(failures, EXTRACT_FAILURES))

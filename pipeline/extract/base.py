@@ -21,6 +21,9 @@ class Extraction:
     doc_id: str
     mentions: list[dict] = field(default_factory=list)
     relations: list[dict] = field(default_factory=list)
+    #: Why the extractor failed on this document (an unreachable endpoint, a rejected reply);
+    #: a failed document is retried by the next build instead of being remembered as done.
+    error: str | None = None
 
     def add_mention(self, *, sentence: int, start: int, end: int, text: str, label: str, lang: str,
                     extractor: str, confidence: float) -> str:

@@ -80,7 +80,8 @@ def _record(doc: dict, extraction: Extraction, triples: list[dict]) -> dict:
             "confidences": [round(float(t["confidence"]), 3) for t in triples]}
 
 
-def _write_chunk(out, chunk: list, docs: list[dict], extractions: dict, triples: dict, mapped, counts: dict) -> None:
+def _write_chunk(out, input_name: str, chunk: list, docs: list[dict], extractions: dict, triples: dict, mapped,
+                 counts: dict) -> None:
     if mapped is not None:
         mapped.result()
     by_number = {d["doc_id"]: d for d in docs}
@@ -92,8 +93,12 @@ def _write_chunk(out, chunk: list, docs: list[dict], extractions: dict, triples:
             record = {"id": None, "lang": "und", "entities": [], "triples": [], "error": error}
         else:
             doc = by_number[f"line{number}"]
-            record = _record(doc, extractions[doc["doc_id"]], triples[doc["doc_id"]])
+            extraction = extractions[doc["doc_id"]]
+            record = _record(doc, extraction, triples[doc["doc_id"]])
             counts["triples"] += len(record["triples"])
+            if extraction.error:  # logged by the extractor; the line says why it is empty
+                counts["errors"] += 1
+                record["error"] = f"{input_name}:{number}: {extraction.error}"
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -134,12 +139,12 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
             mapped = (mapping.submit(map_triples, [t for ts in triples.values() for t in ts], mapper)
                       if mapper is not None else None)
             if pending:
-                _write_chunk(out, *pending, counts)
+                _write_chunk(out, str(input_path), *pending, counts)
             pending = (chunk, docs, extractions, triples, mapped)
             if bar:
                 bar.update(len(chunk))
         if pending:
-            _write_chunk(out, *pending, counts)
+            _write_chunk(out, str(input_path), *pending, counts)
     if bar:
         bar.close()
     return counts

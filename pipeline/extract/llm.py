@@ -127,6 +127,7 @@ class LLMExtractor(Extractor):
             reply = self._ask(doc["text"])
         except ReplyError as err:
             log.error("LLM extraction rejected for document %s (%s): %s", doc["doc_id"], self.url, err)
+            out.error = f"LLM endpoint {self.url}: {err}"
             return out
         text = doc["text"]
         types = {e["text"]: coarse_type(e["type"]) for e in reply["entities"]}

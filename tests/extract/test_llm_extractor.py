@@ -9,9 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipeline.extract.api import extract_documents
+from pipeline.config import PipelineConfig
+from pipeline.extract.api import extract_documents, run_extract
 from pipeline.extract.config import ExtractConfig
 from pipeline.extract.llm import LLMExtractor, ReplyError, parse_reply
+from pipeline.incremental import plan_extraction, record_extraction
+from pipeline.schema import DOCUMENTS, EXTRACT_FAILURES, MENTIONS, RELATIONS, from_rows
+from pipeline.workspace import Workspace
 
 EN_TEXT = "Aarhus Airport serves the city of Aarhus. Its runway length is 2702.0."
 BN_TEXT = "রবীন্দ্রনাথ ঠাকুর কলকাতায় জন্মগ্রহণ করেন।"
@@ -112,6 +116,7 @@ def test_invalid_reply_is_retried_then_rejected(chat_server, caplog):
     retry = [r for r in server.requests if r["messages"][1]["content"] == EN_TEXT][1]
     assert "rejected" in retry["messages"][-1]["content"]  # the error goes back to the model
     assert bad.relations == [] and "document b" in caplog.text and "after 2 attempts" in caplog.text
+    assert good.error is None and url in bad.error and "after 2 attempts" in bad.error
 
 
 def test_timeout_is_retried(chat_server):
@@ -129,3 +134,35 @@ def test_bangla_prompt_keeps_surface_forms(chat_server):
     assert _triples(extraction) == {("রবীন্দ্রনাথ ঠাকুর", "born in", "কলকাতা")}  # translations are not in the text
     system = server.requests[0]["messages"][0]["content"]
     assert "Bangla" in system and "original script" in system
+
+
+def test_a_document_the_endpoint_failed_on_is_retried_by_the_next_build(chat_server, tmp_path):
+    second = "Aarhus is in Denmark."
+    reply = {"entities": [{"text": "Aarhus", "type": "GPE"}, {"text": "Denmark", "type": "GPE"}],
+             "triples": [{"subject": "Aarhus", "predicate": "country", "object": "Denmark"}]}
+    _, url = chat_server({EN_TEXT: [json.dumps(GOOD)], second: ["503 overloaded", json.dumps(reply)]})
+    config = PipelineConfig.model_validate({"extract": {"extractors": {"en": "llm"}, "llm_endpoint": url,
+                                                        "llm_retries": 0}})
+    workspace = Workspace(tmp_path)
+    workspace.write("documents", from_rows([{"doc_id": "d1", "source": "news.jsonl:1", "lang": "en", "text": EN_TEXT},
+                                            {"doc_id": "d2", "source": "news.jsonl:2", "lang": "en", "text": second}],
+                                           DOCUMENTS), DOCUMENTS)
+
+    def extraction_stage():  # what build-kg's extract tasks do, without Prefect
+        pending = plan_extraction(workspace, config)
+        result = run_extract(pending, config=config.extract)
+        for name, table, schema in (("mentions", result.mentions, MENTIONS), ("relations", result.relations, RELATIONS),
+                                    ("extract_failures", result.failures, EXTRACT_FAILURES)):
+            workspace.write_part(name, 1, table, schema)
+        return pending["doc_id"].to_pylist(), *record_extraction(workspace, config)
+
+    pending, _, relations, failures = extraction_stage()
+    assert pending == ["d1", "d2"] and failures["doc_id"].to_pylist() == ["d2"]
+    assert set(relations["doc_id"].to_pylist()) == {"d1"}
+    [quarantined] = workspace.read("quarantine").to_pylist()
+    assert quarantined["source"] == "news.jsonl:2" and quarantined["stage"] == "extract" and url in quarantined["reason"]
+
+    pending, _, relations, failures = extraction_stage()  # the endpoint answers now
+    assert pending == ["d2"] and failures.num_rows == 0
+    assert set(relations["doc_id"].to_pylist()) == {"d1", "d2"}
+    assert plan_extraction(workspace, config).num_rows == 0
