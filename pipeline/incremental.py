@@ -83,7 +83,10 @@ def build_fingerprint(inputs: list[str], config: PipelineConfig) -> str:
 
 
 def up_to_date(workspace: Workspace, fingerprint: str, *, embedded_store: bool = True) -> dict | None:
-    """The last run's summary when it was built from the same fingerprint and its store exists, else None."""
+    """The last run's summary when it was built from the same fingerprint and its store exists, else None.
+
+    A run that failed to extract some documents is never up to date: the next build retries them.
+    """
     run_path = workspace.root / "run.json"
     if not run_path.exists():
         return None
@@ -92,7 +95,8 @@ def up_to_date(workspace: Workspace, fingerprint: str, *, embedded_store: bool =
     except (OSError, json.JSONDecodeError):
         return None
     store_present = not embedded_store or (workspace.store_dir / "CURRENT").exists()
-    return summary if summary.get("fingerprint") == fingerprint and store_present else None
+    retry = summary.get("extraction", {}).get("failed", 0) > 0
+    return summary if summary.get("fingerprint") == fingerprint and store_present and not retry else None
 
 
 def _extract_fingerprint(config: PipelineConfig) -> str:

@@ -13,7 +13,7 @@ from pipeline.config import PipelineConfig
 from pipeline.extract.api import extract_documents, run_extract
 from pipeline.extract.config import ExtractConfig
 from pipeline.extract.llm import LLMExtractor, ReplyError, parse_reply
-from pipeline.incremental import plan_extraction, record_extraction
+from pipeline.incremental import plan_extraction, record_extraction, up_to_date
 from pipeline.schema import DOCUMENTS, EXTRACT_FAILURES, MENTIONS, RELATIONS, from_rows
 from pipeline.workspace import Workspace
 
@@ -161,8 +161,12 @@ def test_a_document_the_endpoint_failed_on_is_retried_by_the_next_build(chat_ser
     assert set(relations["doc_id"].to_pylist()) == {"d1"}
     [quarantined] = workspace.read("quarantine").to_pylist()
     assert quarantined["source"] == "news.jsonl:2" and quarantined["stage"] == "extract" and url in quarantined["reason"]
+    workspace.write_json("run.json", {"fingerprint": "same", "extraction": {"failed": failures.num_rows}})
+    assert up_to_date(workspace, "same", embedded_store=False) is None  # a build with failures is never skipped
 
     pending, _, relations, failures = extraction_stage()  # the endpoint answers now
     assert pending == ["d2"] and failures.num_rows == 0
     assert set(relations["doc_id"].to_pylist()) == {"d1", "d2"}
     assert plan_extraction(workspace, config).num_rows == 0
+    workspace.write_json("run.json", {"fingerprint": "same", "extraction": {"failed": 0}})
+    assert up_to_date(workspace, "same", embedded_store=False) is not None
