@@ -148,7 +148,8 @@ def write_report(ws: Workspace, summary: dict) -> Path:
     quarantined = ws.read("quarantine").to_pylist() if ws.has("quarantine") else []
     if quarantined:
         figures += "<h2>Quarantined sources</h2><table>" + "".join(
-            f"<tr><td>{html.escape(r['source'])}</td><td>{html.escape(r['reason'])}</td></tr>" for r in quarantined
+            f"<tr><td>{html.escape(r['source'])}</td><td>{html.escape(r['stage'])}</td><td>{html.escape(r['reason'])}</td></tr>"
+            for r in quarantined
         ) + "</table>"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>kg-pipeline report</title>
 <style>body{{font-family:sans-serif;margin:2em}} figure{{display:inline-block;margin:1em}} th{{text-align:left;padding-right:1em}}</style>
