@@ -116,7 +116,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
     model_kwargs = {key: value for key, value in (("algebra", args.algebra), ("bias", args.bias), ("n3", args.n3))
                     if value is not None}
     result = train_and_evaluate(args.dataset, model=args.model, seed=args.seed, device=args.device,
-                                mixed_precision=args.mixed_precision, model_kwargs=model_kwargs, **settings)
+                                mixed_precision=args.mixed_precision, model_kwargs=model_kwargs,
+                                progress=sys.stderr.isatty(), **settings)
     print(json.dumps(result))
     return 0
 
@@ -134,7 +135,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         output = bundled_ner_path()
     result = train_ner(data, output, lang=args.lang, epochs=args.epochs, seed=args.seed, lexicon_path=args.lexicon,
                        vectors=args.vectors or bool(args.corpus), corpus=args.corpus or [], augment=args.augment,
-                       patience=args.patience)
+                       patience=args.patience, progress=sys.stderr.isatty())
     print(json.dumps({k: v for k, v in result.items() if k != "history"}, ensure_ascii=False))
     return 0
 

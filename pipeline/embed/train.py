@@ -105,6 +105,7 @@ def fit(
     negatives: int,
     early_stopping: EarlyStopping | None = None,
     mixed_precision: bool = False,
+    progress: bool = False,
 ) -> list[float]:
     """Train ``model`` in place with sLCWA and Adam; return the mean loss of each epoch.
 
@@ -114,6 +115,7 @@ def fit(
     :param early_stopping: evaluate on its validation triples and keep the best weights.
     :param mixed_precision: run the forward passes under :func:`torch.autocast` (bfloat16);
         matrix products (the text MLPs, PyKEEN's bilinear models) gain most, on CUDA.
+    :param progress: a progress bar over the epochs (with the running loss) on stderr.
     """
     loop = SLCWATrainingLoop(
         model=model,
@@ -141,7 +143,8 @@ def fit(
             triples_factory=training,
             num_epochs=epochs,
             batch_size=min(batch_size, training.num_triples),
-            use_tqdm=False,
+            use_tqdm=progress,
+            use_tqdm_batch=False,
             drop_last=False,
             pin_memory=model.device.type == "cuda",
             stopper=stopper,
@@ -189,6 +192,7 @@ def train_and_evaluate(
     patience: int = 3,
     mixed_precision: bool = False,
     model_kwargs: Mapping[str, Any] | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Train ``model`` on ``dataset`` and report filtered link-prediction metrics on its test split.
 
@@ -211,6 +215,7 @@ def train_and_evaluate(
     :param mixed_precision: bfloat16 autocast in training, see :func:`fit`.
     :param model_kwargs: extra keyword arguments of the model (e.g. ``{"bias": True}``,
         ``{"algebra": "dihedron"}``). Text models get ``text_features`` from the dataset.
+    :param progress: progress bars for training and evaluation on stderr.
     :return: ``{"model", "dataset", "mrr", "hits_at_1", "hits_at_3", "hits_at_10", "seconds"}``;
         ``seconds`` is the wall time of loading, featurising, training and evaluation.
     """
@@ -230,9 +235,9 @@ def train_and_evaluate(
         stopping = EarlyStopping(validation=data.validation, frequency=eval_every, patience=patience)
     fit(
         kge, data.training, epochs=epochs, batch_size=batch_size, lr=lr, negatives=negatives,
-        early_stopping=stopping, mixed_precision=mixed_precision,
+        early_stopping=stopping, mixed_precision=mixed_precision, progress=progress,
     )
-    metrics = _evaluate(kge, data, batch_size=batch_size)
+    metrics = _evaluate(kge, data, batch_size=batch_size, progress=progress)
     return {
         "model": model,
         "dataset": str(dataset),
@@ -270,7 +275,7 @@ def _label_text(label: str) -> str:
     return label.replace("_", " ").strip()
 
 
-def _evaluate(model: Model, data: Dataset, *, batch_size: int) -> dict[str, float]:
+def _evaluate(model: Model, data: Dataset, *, batch_size: int, progress: bool = False) -> dict[str, float]:
     """Filtered, both-sided rank-based metrics on ``data.testing``."""
     filtered = [data.training.mapped_triples]
     if data.validation is not None:
@@ -280,7 +285,7 @@ def _evaluate(model: Model, data: Dataset, *, batch_size: int) -> dict[str, floa
         mapped_triples=data.testing.mapped_triples,
         additional_filter_triples=filtered,
         batch_size=batch_size,
-        use_tqdm=False,
+        use_tqdm=progress,
     )
     names = {"mrr": "inverse_harmonic_mean_rank", "hits_at_1": "hits_at_1", "hits_at_3": "hits_at_3"}
     names["hits_at_10"] = "hits_at_10"

@@ -34,6 +34,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from tqdm import tqdm
+
 from pipeline.errors import SourceError
 from pipeline.lexicon import strip_bangla_suffix, use_stem_norms
 from pipeline.ner.vectors import add_fasttext_vectors, read_corpus, use_norm_keys
@@ -245,8 +247,11 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
 def train_ner(data: str | Path, output: str | Path | None, *, lang: str = "bn", epochs: int = 30, seed: int = 42,
               dropout: float = 0.2, patience: int = 3, limit: int | None = None,
               lexicon_path: str | None = None, vectors: bool = False, corpus: list[str | Path] = (),
-              augment: bool = False) -> dict:
-    """Train, keep the best dev epoch, save it to ``output`` and score it on the held-out test part."""
+              augment: bool = False, progress: bool = False) -> dict:
+    """Train, keep the best dev epoch, save it to ``output`` and score it on the held-out test part.
+
+    ``progress`` shows a bar over the epochs, with the loss and dev F1, on stderr.
+    """
     import spacy
     from spacy.util import compounding, fix_random_seed, minibatch
     from thinc.api import Adam
@@ -278,6 +283,7 @@ def train_ner(data: str | Path, output: str | Path | None, *, lang: str = "bn", 
     rng = random.Random(seed)
     best, best_bytes, history, stale = -1.0, None, [], 0
     started = time.perf_counter()
+    bar = tqdm(total=epochs, desc="train ner", unit="epoch", disable=not progress, leave=False)
     for epoch in range(1, epochs + 1):
         rng.shuffle(train_examples)
         losses: dict = {}
@@ -288,12 +294,15 @@ def train_ner(data: str | Path, output: str | Path | None, *, lang: str = "bn", 
             snapshot = nlp.to_bytes()
         history.append({"epoch": epoch, "loss": round(float(losses.get("ner", 0.0)), 2), "dev_f1": dev_f1})
         log.info("epoch %d loss %.1f dev F1 %.3f", epoch, losses.get("ner", 0.0), dev_f1)
+        bar.set_postfix(loss=round(float(losses.get("ner", 0.0)), 1), dev_f1=round(dev_f1, 3), refresh=False)
+        bar.update()
         if dev_f1 > best:
             best, best_bytes, stale = dev_f1, snapshot, 0
         else:
             stale += 1
             if stale >= patience:
                 break
+    bar.close()
     nlp.from_bytes(best_bytes)
     use_norm_keys(nlp)
     names = nlp.add_pipe("entity_ruler", name="names", after="ner", config={"overwrite_ents": False})
