@@ -56,8 +56,7 @@ STRUCTURE_INTERACTIONS: Mapping[str, type[Interaction]] = {
 
 def _structural(max_id: int, dim: int, scale: float, n3: float) -> Embedding:
     """Trained ``(4, d)`` hypercomplex vectors, optionally N3-regularised."""
-    if dim < 1:
-        raise ValueError(f"embedding_dim must be positive (got {dim!r})")
+    _check_dim(dim)
     return Embedding(
         max_id=max_id,
         shape=(4, dim),
@@ -70,6 +69,11 @@ def _structural(max_id: int, dim: int, scale: float, n3: float) -> Embedding:
 def _relations(triples_factory: KGInfo, dim: int, **options: Any) -> Embedding:
     """One ``(4, d)`` hypercomplex vector per relation (``options``: normaliser or initialiser scale)."""
     return Embedding(max_id=triples_factory.num_relations, shape=(4, dim), initializer=init_hypercomplex, **options)
+
+
+def _check_dim(embedding_dim: int) -> None:
+    if embedding_dim < 1:
+        raise ValueError(f"embedding_dim must be positive (got {embedding_dim!r})")
 
 
 def _check_algebra(algebra: str) -> None:
@@ -184,8 +188,7 @@ def tetra(
     :param hidden: hidden size of the text MLPs (default ``2 * embedding_dim``).
     """
     _check_algebra(algebra)
-    if embedding_dim < 1:
-        raise ValueError(f"embedding_dim must be positive (got {embedding_dim!r})")
+    _check_dim(embedding_dim)
     entity = TextHypercomplexRepresentation(
         max_id=triples_factory.num_entities, dim=embedding_dim, features=text_features, hidden=hidden,
         structural=True, scale=entity_scale, regularizer=N3Regularizer(weight=n3) if n3 else None,
@@ -208,6 +211,7 @@ def _text_rotation(
 ) -> Parts:
     """Robin/Lion: structural ``(4, d)`` entities, a unit text rotor per entity, translation relations."""
     _check_algebra(algebra)
+    _check_dim(embedding_dim)
     rotor = TextHypercomplexRepresentation(
         max_id=triples_factory.num_entities, dim=embedding_dim, features=text_features, hidden=hidden,
         structural=False, normalizer=normalize_euclidean,
