@@ -18,7 +18,7 @@ DOCUMENTS = pa.schema(
         ("doc_id", pa.string()),  # content hash, see pipeline.ingest
         ("source", pa.string()),  # path (and line/row) it came from
         ("lang", pa.string()),  # ISO 639-1 code, or "und"
-        ("text", pa.string()),  # NFC-normalised
+        ("text", pa.string()),  # as given: offsets index it; extraction normalises (pipeline.textnorm)
     ]
 )
 
@@ -42,7 +42,8 @@ MENTIONS = pa.schema(
         ("sentence", pa.int32()),  # sentence index within the document
         ("start", pa.int32()),
         ("end", pa.int32()),
-        ("text", pa.string()),  # surface form, canonicalised (no article)
+        ("text", pa.string()),  # canonical form: no article, no Bangla case ending ("বাংলাদেশ")
+        ("surface", pa.string()),  # documents.text[start:end], as written ("বাংলাদেশের")
         ("label", pa.string()),  # coarse type, see ENTITY_TYPES
         ("lang", pa.string()),
         ("extractor", pa.string()),

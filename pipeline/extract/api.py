@@ -14,6 +14,7 @@ from pipeline.extract.base import Extraction, Extractor, extractors
 from pipeline.extract.config import ExtractConfig
 from pipeline.extract.models import installed_pipelines
 from pipeline.schema import EXTRACT_FAILURES, MENTIONS, RELATIONS, from_rows
+from pipeline.textnorm import Normalised, normalise
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +51,40 @@ def make_extractor(name: str, lang: str, config: ExtractConfig) -> Extractor:
 
 
 def extract_documents(documents: list[dict], *, config: ExtractConfig) -> list[Extraction]:
-    """Extract from document rows (dicts with doc_id, lang, text), keeping input order."""
+    """Extract from document rows (dicts with doc_id, lang, text), keeping input order.
+
+    Extractors match on NFC text (:mod:`pipeline.textnorm`); every offset they return is
+    mapped back here, so offsets leaving this stage index the text as given.
+    """
+    normalised = {d["doc_id"]: normalise(d["text"] or "") for d in documents}
     by_route: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for doc in documents:
-        by_route[(route(doc["lang"], config), doc["lang"])].append(doc)
+        by_route[(route(doc["lang"], config), doc["lang"])].append({**doc, "text": normalised[doc["doc_id"]].text})
     results: dict[str, Extraction] = {}
     for (name, lang), docs in by_route.items():
         extractor = make_extractor(name, lang, config)
         for extraction in extractor.extract(docs):
-            results[extraction.doc_id] = extraction
+            results[extraction.doc_id] = to_original(extraction, normalised[extraction.doc_id])
     return [results[d["doc_id"]] for d in documents]
+
+
+def to_original(extraction: Extraction, norm: Normalised) -> Extraction:
+    """``extraction`` with offsets into ``norm.original``; ``surface`` becomes the user's characters there."""
+    if not norm.changed:
+        return extraction
+    out = Extraction(extraction.doc_id, error=extraction.error)
+    new_id = {}
+    for m in extraction.mentions:
+        start, end = norm.offsets.span(m["start"], m["end"])
+        new_id[m["mention_id"]] = out.add_mention(
+            sentence=m["sentence"], start=start, end=end, text=m["text"], surface=norm.original[start:end],
+            label=m["label"], lang=m["lang"], extractor=m["extractor"], confidence=m["confidence"])
+    for r in extraction.relations:
+        start, end = norm.offsets.span(r["start"], r["end"])
+        out.add_relation(subject=new_id[r["subject_mention"]], predicate=r["predicate"],
+                         obj=new_id[r["object_mention"]], sentence=r["sentence"], start=start, end=end,
+                         extractor=r["extractor"], confidence=r["confidence"])
+    return out
 
 
 def run_extract(documents: pa.Table, *, config: ExtractConfig = ExtractConfig()) -> ExtractResult:

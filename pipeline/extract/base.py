@@ -26,13 +26,18 @@ class Extraction:
     error: str | None = None
 
     def add_mention(self, *, sentence: int, start: int, end: int, text: str, label: str, lang: str,
-                    extractor: str, confidence: float) -> str:
-        """Add a mention once per span and return its id."""
+                    extractor: str, confidence: float, surface: str | None = None) -> str:
+        """Add a mention once per span and return its id.
+
+        ``text`` is the canonical form ("বাংলাদেশ"), ``surface`` the text at ``[start, end)``
+        as written ("বাংলাদেশের"); it defaults to ``text``.
+        """
         mention_id = f"{self.doc_id}:{start}-{end}"
         if not any(m["mention_id"] == mention_id for m in self.mentions):
             self.mentions.append(
                 {"mention_id": mention_id, "doc_id": self.doc_id, "sentence": sentence, "start": start, "end": end,
-                 "text": text, "label": label, "lang": lang, "extractor": extractor, "confidence": confidence}
+                 "text": text, "surface": text if surface is None else surface, "label": label, "lang": lang,
+                 "extractor": extractor, "confidence": confidence}
             )
         return mention_id
 

@@ -137,9 +137,11 @@ class CooccurrenceExtractor(Extractor):
                                      confidence=cooccurrence_confidence(ca.label, cb.label, sb - sa - 1, paragraph=True))
 
     def _add(self, out: Extraction, sentence: int, candidate: Candidate) -> str:
-        text = candidate.text
-        start = candidate.span.start_char
-        return out.add_mention(sentence=sentence, start=start, end=start + len(text), text=text,
+        # The span keeps the case ending (it is what the reader sees, and what NER data annotates);
+        # the text is the name without it, so "বাংলাদেশের" and "বাংলাদেশে" meet in the link stage.
+        span = candidate.span
+        return out.add_mention(sentence=sentence, start=span.start_char, end=span.end_char, text=candidate.text,
+                               surface=span.text,
                                label=candidate.label, lang=self.lang, extractor=self.name,
                                confidence=candidate.confidence or (0.8 if candidate.label != "THING" else 0.5))
 

@@ -4,7 +4,9 @@ Output lines follow the DESIGN.md contract::
 
     {"id", "lang", "entities": [[start, end, label, text], ...], "triples": [[subj, pred, obj], ...]}
 
-Triple arguments are surface strings canonicalised within the document and
+Offsets index the input text as given (not its NFC form), and each entity's
+text is the input at those offsets. Triple arguments are names (a Bangla
+case ending cut off) canonicalised within the document and
 across the run (:mod:`pipeline.extract.canonicalise`: "Curie" -> "Marie
 Curie"). Each pair of arguments keeps its most confident triple; with a
 schema, predicates are mapped onto it (:mod:`pipeline.extract.schema_mapping`).
@@ -74,7 +76,9 @@ def map_triples(triples: list[dict], mapper) -> None:
 
 
 def _record(doc: dict, extraction: Extraction, triples: list[dict]) -> dict:
-    entities = [[m["start"], m["end"], m["label"], m["text"]] for m in sorted(extraction.mentions, key=lambda m: m["start"])]
+    # The entity as written at its offsets (case ending included); triples carry the canonical names.
+    entities = [[m["start"], m["end"], m["label"], m["surface"]]
+                for m in sorted(extraction.mentions, key=lambda m: m["start"])]
     return {"id": doc["id"], "lang": doc["lang"], "entities": entities,
             "triples": [[t["subject"], t["predicate"], t["object"]] for t in triples],
             "confidences": [round(float(t["confidence"]), 3) for t in triples]}
@@ -129,8 +133,8 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
             for number, row, error in chunk:
                 if row is None:
                     continue
-                text = unicodedata.normalize("NFC", row["text"])
-                doc_lang = lang if lang != "auto" else (row.get("lang") or detect_language(text))
+                text = row["text"]  # as given: extraction normalises and maps offsets back into it
+                doc_lang = lang if lang != "auto" else (row.get("lang") or detect_language(unicodedata.normalize("NFC", text)))
                 docs.append({"doc_id": f"line{number}", "id": row.get("id", number), "lang": doc_lang, "text": text})
             extractions = {e.doc_id: e for e in extract_documents(docs, config=config)}
             triples = {d["doc_id"]: document_triples(extractions[d["doc_id"]], canonicaliser, config.min_confidence)

@@ -31,13 +31,16 @@ def document_id(text: str) -> str:
 
 
 def _to_row(record: RawRecord, config: IngestConfig) -> dict:
-    text = unicodedata.normalize("NFC", record.text).strip()
-    if not text:
+    # The id and language come from the normalised text (same content, same id); the row keeps
+    # the text as given, because offsets index it (extraction normalises: pipeline.textnorm).
+    normalised = unicodedata.normalize("NFC", record.text).strip()
+    if not normalised:
         raise SourceError(record.source, "empty document")
-    if len(text) > config.max_chars:
-        raise SourceError(record.source, f"document too large ({len(text)} characters > max_chars={config.max_chars})")
-    lang = record.lang or (config.lang if config.lang != "auto" else detect_language(text))
-    return {"doc_id": document_id(text), "source": record.source, "lang": lang, "text": text}
+    if len(record.text) > config.max_chars:
+        raise SourceError(record.source,
+                          f"document too large ({len(record.text)} characters > max_chars={config.max_chars})")
+    lang = record.lang or (config.lang if config.lang != "auto" else detect_language(normalised))
+    return {"doc_id": document_id(normalised), "source": record.source, "lang": lang, "text": record.text}
 
 
 def run_ingest(
@@ -46,8 +49,8 @@ def run_ingest(
     """Read every input and yield :data:`~pipeline.schema.DOCUMENTS` batches.
 
     Files and folders of .txt/.md/.jsonl/.csv are read one at a time, so the
-    corpus is never held in memory whole. Text is NFC-normalised; duplicates
-    (same content) are kept once. Bad inputs go to ``on_error`` and the run
+    corpus is never held in memory whole. Text is kept as given; duplicates
+    (same NFC content) are kept once. Bad inputs go to ``on_error`` and the run
     goes on.
     """
     seen: set[str] = set()

@@ -20,6 +20,7 @@ also gets a romanised label (language tag ``bn-Latn``).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -168,7 +169,10 @@ def _entity_row(eid: str, kind: str, members: list[dict], lexicon: Lexicon) -> d
         labels.append({"lang": "en", "text": label_en})
     elif not label_en and "bn" in best and kind not in ("DATE", "QUANTITY") and has_bangla(best["bn"]):
         labels.append({"lang": "bn-Latn", "text": romanise(best["bn"])})  # a reader's and a matcher's handle
-    aliases = sorted({m["text"] for m in members} - set(best.values()))
+    # Surface forms stay findable: "আমেরিকার" is an alias of "আমেরিকা" (NFC, so one spelling per form).
+    forms = {m["text"] for m in members} | {unicodedata.normalize("NFC", m["surface"]) for m in members
+                                            if m.get("surface")}
+    aliases = sorted(forms - set(best.values()))
     return {"entity_id": eid, "label": best[main_lang], "lang": main_lang, "label_en": label_en, "type": kind,
             "aliases": aliases, "labels": labels, "frequency": len(members)}
 

@@ -38,7 +38,10 @@ def test_case_endings_do_not_split_an_entity():
     names = [m["text"] for m in extraction.mentions]
     assert names == ["রবীন্দ্রনাথ ঠাকুর"] * 3
     text = "রবীন্দ্রনাথ ঠাকুরের গান। রবীন্দ্রনাথ ঠাকুরকে সবাই চেনে। রবীন্দ্রনাথ ঠাকুর কবি।"
-    assert all(text[m["start"] : m["end"]] == m["text"] for m in extraction.mentions)
+    # The span keeps the ending as written; the name (text) is without it.
+    assert [text[m["start"] : m["end"]] for m in extraction.mentions] == [
+        "রবীন্দ্রনাথ ঠাকুরের", "রবীন্দ্রনাথ ঠাকুরকে", "রবীন্দ্রনাথ ঠাকুর"]
+    assert all(text[m["start"] : m["end"]] == m["surface"] for m in extraction.mentions)
 
 
 def test_no_pattern_across_a_nearer_name():

@@ -64,7 +64,8 @@ def test_run_extract_tables_and_routes():
     assert set(result.mentions.column("doc_id").to_pylist()) == {"a", "b"}
     for m in result.mentions.to_pylist():
         text = {"a": docs.column("text")[0].as_py(), "b": docs.column("text")[1].as_py()}[m["doc_id"]]
-        assert text[m["start"] : m["end"]] == m["text"]  # offsets point into the document
+        assert text[m["start"] : m["end"]] == m["surface"]  # offsets point into the document
+        assert m["surface"].startswith(m["text"])  # the name, a case ending cut off ("বাংলাদেশের")
 
 
 def test_extract_jsonl_contract(tmp_path, write_jsonl):

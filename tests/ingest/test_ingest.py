@@ -22,7 +22,7 @@ def test_language_identification():
     assert detect_language("1234 5678") == "und"
 
 
-def test_formats_nfc_and_content_ids(tmp_path, write_jsonl):
+def test_formats_text_as_given_and_content_ids(tmp_path, write_jsonl):
     decomposed = "Cafe\u0301 in Dhaka."
     (tmp_path / "a.txt").write_text(decomposed, encoding="utf-8")
     (tmp_path / "b.md").write_text("# Title\n\nSatyajit Ray was born in Kolkata.", encoding="utf-8")
@@ -32,7 +32,9 @@ def test_formats_nfc_and_content_ids(tmp_path, write_jsonl):
     assert not errors
     rows = {r["source"].split("/")[-1]: r for r in table.to_pylist()}
     assert set(rows) == {"a.txt", "b.md", "c.csv:2", "d.jsonl:1"}
-    assert rows["a.txt"]["text"] == "Café in Dhaka."  # NFC: one code point
+    # Issue 14: the text stays as given (offsets index it); the id is the NFC content's.
+    assert rows["a.txt"]["text"] == decomposed
+    assert rows["a.txt"]["doc_id"] == document_id("Café in Dhaka.")
     assert rows["d.jsonl:1"]["lang"] == "bn"
     assert rows["c.csv:2"]["doc_id"] == document_id("Tagore wrote Gitanjali.")
 
