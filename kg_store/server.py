@@ -1,6 +1,6 @@
-"""A small SPARQL 1.1 Protocol endpoint over any Store (``kg serve``).
+"""A SPARQL 1.1 Protocol endpoint over any Store (``kg serve``).
 
-* ``GET|POST /query``: ``?query=``, a form field, or an
+* ``GET|HEAD|POST /query``: ``?query=``, a form field, or an
   ``application/sparql-query`` body. Results by content negotiation (or
   ``?format=json|csv|tsv|xml|turtle|ntriples``): SPARQL JSON, CSV, TSV,
   XML for SELECT/ASK; Turtle, N-Triples, JSON-LD, RDF/XML for CONSTRUCT.
@@ -8,276 +8,300 @@
   and then 401 unless the request sends ``Authorization: Bearer <token>``.
 * ``GET /``: a page with a query box and example queries (:mod:`kg_store.page`).
 
-The query timeout and result limit of the store apply to every request.
-Bad SPARQL is a 400 with the reason; a timeout is a 503. It binds
-127.0.0.1 by default: the server has no TLS, so put a proxy in front of it
-before exposing it. Built on the standard library's ThreadingHTTPServer,
-one thread per connection; ``workers`` adds processes on the same port
-for read-only endpoints, since one Python process uses about one core.
+Built to stay up under anyone who can reach it:
+
+* HTTP is uvicorn's (h11): one asyncio process, so idle connections cost a
+  socket, not a thread; malformed requests (``Content-Length: -1`` or
+  ``abc``) are answered 400 by the parser. On top of it a connection that
+  has no request in flight is closed after ``idle_timeout_s`` (also one
+  that trickles its headers), at most ``max_connections`` are open, and a
+  body (sized or chunked) over ``max_body_bytes`` is answered 413.
+* Queries are evaluated in killable child processes
+  (:mod:`kg_store.evaluator`): at the deadline or over ``max_memory`` the
+  evaluation is killed, not only answered 503, and its slot comes back.
+  ``workers`` is the number of those processes.
+* Updates (token holders only) run in this process on the store it was
+  given; the children then reopen their read-only replica, so every query
+  after a 204 sees the update.
+
+Why not Oxigraph's own server behind a read-only front: ``oxigraph serve
+--timeout-s 2`` did not stop ``SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY
+?a ?f`` (still running at 20 s, 1.5 GB), answered a cancelled COUNT with
+a 200 whose body ends in an error message, and has no memory ceiling: the
+kill has to happen outside the engine in any case.
+
+It binds 127.0.0.1 by default and has no TLS: put a proxy in front of it
+before exposing it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import hmac
 import logging
-import multiprocessing
-import os
+import resource
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from pyoxigraph import QueryResultsFormat as QRF
-from pyoxigraph import RdfFormat
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pipeline.errors import ConfigError, KGError, QueryError
-from kg_store.base import QueryResult, Store
-from kg_store.formats import RESULT_FORMATS, serialize_result
+from kg_store.base import Store
+from kg_store.evaluator import EvaluationRefused, EvaluatorPool
 from kg_store.page import page
-from kg_store.timeouts import QueryTimeoutError
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
-_FAILED = object()  # a store call that was answered with an error status
-
-_RESULT_TYPES = {
-    "application/sparql-results+json": QRF.JSON,
-    "application/json": QRF.JSON,
-    "text/csv": QRF.CSV,
-    "text/tab-separated-values": QRF.TSV,
-    "application/sparql-results+xml": QRF.XML,
-    "application/xml": QRF.XML,
-    "text/xml": QRF.XML,
-}
-_GRAPH_TYPES = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "text/plain": RdfFormat.N_TRIPLES,
-    "application/ld+json": RdfFormat.JSON_LD,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-}
-_FORMAT_PARAM = {
-    **RESULT_FORMATS,
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "jsonld": RdfFormat.JSON_LD,
-}
+_TEXT = "text/plain; charset=utf-8"
 
 
-def _negotiate(accept: str, kind: str) -> tuple[str, QRF | RdfFormat]:
-    """The best (media type, format) for an Accept header; defaults when nothing matches."""
-    table = _GRAPH_TYPES if kind == "graph" else _RESULT_TYPES
-    ranked = []
-    for i, part in enumerate(accept.split(",")):
-        media, *params = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if media and q > 0:
-            ranked.append((-q, i, media.lower()))
-    for _, _, media in sorted(ranked):
-        for candidate, fmt in table.items():
-            if media in (candidate, "*/*") or (media.endswith("/*") and candidate.startswith(media[:-1])):
-                return candidate, fmt
-    return next(iter(table.items()))
+@dataclass(frozen=True)
+class Limits:
+    """What one client may take from the server (``kg serve`` flags in brackets)."""
+
+    #: Resident memory one query's evaluator may reach, in bytes; None: no ceiling [--max-memory MB].
+    max_memory: int | None = 512 * 1024 * 1024
+    #: Open connections at most; more are answered 503 and closed [--max-connections].
+    max_connections: int = 1024
+    #: Seconds a connection may stay without a request in flight (and between body chunks) [--idle-timeout].
+    idle_timeout_s: float = 10.0
+    #: Largest request body (Content-Length or chunked).
+    max_body_bytes: int = MAX_BODY_BYTES
+    #: A query running longer than this is long: reniced, replaced, at most ``workers`` at once.
+    long_after_s: float = 0.25
 
 
-def _media_type(fmt: QRF | RdfFormat) -> str:
-    media = fmt.media_type
-    return media + "; charset=utf-8" if media.startswith("text/") else media
+class _GuardedH11(H11Protocol):
+    """uvicorn's h11 protocol plus a connection cap and an idle time-out that also covers a first request.
+
+    uvicorn times out only idle keep-alive connections, and a header byte
+    resets that timer; this timer runs from the connection (or the last
+    response) until a whole request has arrived.
+    """
+
+    def __init__(self, *args, limits: Limits, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._limits, self._idle_timer = limits, None
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self._limits.max_connections:
+            body = b"Too many open connections; retry later.\n"
+            transport.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                            b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            transport.close()
+            return
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self._idle_timer = self.loop.call_later(self._limits.idle_timeout_s, self._on_idle)
+
+    def _on_idle(self) -> None:
+        if self.cycle is None or self.cycle.response_complete:  # no request in flight: none came in time
+            self.timeout_keep_alive_handler()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: "SparqlServer"
-    server_version = "kg-pipeline-sparql/0.1"
-    # Keep-alive: a client reuses its connection instead of paying a TCP
-    # handshake and a new server thread per query (every response has a length).
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall on small answers
-    # Buffered output: headers and body leave in one send (http.server flushes after each request).
-    wbufsize = 64 * 1024
-    _date: tuple[int, str] = (0, "")  # (second, its Date header), shared by all handler threads
-    _answered_late = False  # set when a 503 went out at the deadline (see _answer_late)
+class _Refusal(Exception):
+    def __init__(self, status: int, message: str, **headers: str) -> None:
+        super().__init__(message)
+        self.status, self.headers = status, headers
 
-    def log_message(self, format: str, *args: object) -> None:
-        # One line per request is an access log: shown with `kg -v serve`, not by default.
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s", self.address_string(), format % args)
 
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        # The Date header changes once a second; formatting it costs more than a small query's JSON.
-        if timestamp is not None:
-            return super().date_time_string(timestamp)
-        now = int(time.time())
-        second, text = _Handler._date
-        if second != now:
-            text = super().date_time_string(now)
-            _Handler._date = (now, text)
-        return text
+class _App:
+    """The ASGI application: routing, parameters, bodies, the update token; queries go to the pool."""
 
-    def _send(
-        self, status: int, body: bytes = b"", content_type: str = "text/plain; charset=utf-8", **headers: str
-    ) -> None:
-        self.send_response(status)
-        if body or status != HTTPStatus.NO_CONTENT:
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        if body and self.command != "HEAD":
-            self.wfile.write(body)
+    def __init__(self, store: Store, pool: EvaluatorPool, update_token: str | None, limits: Limits) -> None:
+        self.store, self.pool, self.update_token, self.limits = store, pool, update_token or None, limits
+        self._update_lock = asyncio.Lock()
 
-    def _error(self, status: int, message: str, **headers: str) -> None:
-        self._send(status, (message.rstrip() + "\n").encode("utf-8"), **headers)
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            if path in ("/", "/index.html") and method in ("GET", "HEAD"):
+                status, ctype, extra, body = HTTPStatus.OK, "text/html; charset=utf-8", {}, page()
+            elif path == "/query" and method in ("GET", "HEAD", "POST"):
+                status, ctype, extra, body = await self._query(scope, receive, headers)
+            elif path == "/update" and method == "POST":
+                status, ctype, extra, body = await self._update(scope, receive, headers)
+            elif path in ("/", "/index.html", "/query", "/update"):
+                allow = "POST" if path == "/update" else ("GET, HEAD, POST" if path == "/query" else "GET, HEAD")
+                hint = "Send updates with POST." if path == "/update" else f"Use {allow}."
+                raise _Refusal(HTTPStatus.METHOD_NOT_ALLOWED, hint, Allow=allow)
+            else:
+                raise _Refusal(HTTPStatus.NOT_FOUND, "Not found. Endpoints: /query, /update, /.")
+        except _Refusal as refusal:
+            status, ctype, extra, body = refusal.status, _TEXT, refusal.headers, (str(refusal).rstrip() + "\n").encode()
+        await send({
+            "type": "http.response.start",
+            "status": int(status),
+            "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode()),
+                        *((k.replace("_", "-").lower().encode(), v.encode()) for k, v in extra.items())],
+        })
+        await send({"type": "http.response.body", "body": body})  # uvicorn drops it for HEAD
 
-    def _params(self) -> dict[str, str] | None:
-        """Query-string and body parameters; the raw body under the key '' ."""
-        url = urlsplit(self.path)
-        params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        if self.command == "POST":
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                self.close_connection = True  # the unread body must not be taken for the next request
-                self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"Request body over {MAX_BODY_BYTES} bytes.")
-                return None
-            body = self.rfile.read(length).decode("utf-8", "replace")
-            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    async def _params(self, scope, receive, headers: dict[str, str]) -> dict[str, str]:
+        """Query-string and body parameters; the raw body under the key ''."""
+        params = {k: v[0] for k, v in parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True).items()}
+        if scope["method"] == "POST":
+            body = (await self._body(receive, headers)).decode("utf-8", "replace")
+            ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype == "application/x-www-form-urlencoded":
                 params.update({k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()})
             else:
                 params[""] = body
         return params
 
-    def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        if path in ("/", "/index.html"):
-            self._send(HTTPStatus.OK, page(), "text/html; charset=utf-8")
-        elif path == "/query":
-            self._query()
-        elif path == "/update":
-            self._error(HTTPStatus.METHOD_NOT_ALLOWED, "Send updates with POST.", Allow="POST")
-        else:
-            self._error(HTTPStatus.NOT_FOUND, "Not found. Endpoints: /query, /update, /.")
+    async def _body(self, receive, headers: dict[str, str]) -> bytes:
+        cap = self.limits.max_body_bytes
+        too_large = _Refusal(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"Request body over {cap} bytes.", Connection="close")
+        if int(headers.get("content-length") or 0) > cap:  # h11 has checked it is a number
+            raise too_large
+        chunks, size, more = [], 0, True
+        while more:  # chunked bodies have no length: count as they come
+            try:
+                message = await asyncio.wait_for(receive(), self.limits.idle_timeout_s)
+            except asyncio.TimeoutError:
+                raise _Refusal(HTTPStatus.REQUEST_TIMEOUT, f"No request body data for {self.limits.idle_timeout_s:g} s.",
+                               Connection="close") from None
+            if message["type"] == "http.disconnect":
+                raise _Refusal(HTTPStatus.BAD_REQUEST, "The client went away.", Connection="close")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > cap:
+                raise too_large
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
-    def do_POST(self) -> None:
-        path = urlsplit(self.path).path
-        if path == "/query":
-            self._query()
-        elif path == "/update":
-            self._update()
-        else:
-            self._error(HTTPStatus.NOT_FOUND, "Not found. Endpoints: /query, /update.")
-
-    def _query(self) -> None:
-        params = self._params()
-        if params is None:
-            return
-        sparql = self._sparql(params, "query", "?query=..., a 'query' form field, or an application/sparql-query body")
-        if sparql is None:
-            return
-        self._answered_late = False
-        result = self._run(self.server.store.query, sparql, on_expiry=self._answer_late)
-        if result is not _FAILED:
-            self._answer(result, params.get("format"))
-
-    def _answer_late(self, err: QueryTimeoutError) -> None:
-        """503 at the deadline, from the watchdog thread, while an evaluation that cannot stop runs out.
-
-        The handler thread is inside the store then and writes nothing more;
-        the connection closes, so a late answer can never follow.
-        """
-        self._answered_late = True
-        self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err), Connection="close")
-        self.wfile.flush()
-
-    def _sparql(self, params: dict[str, str], field: str, how: str) -> str | None:
-        """The SPARQL text of a request, or None after answering 400."""
+    @staticmethod
+    def _sparql(params: dict[str, str], field: str, how: str) -> str:
         sparql = params.get(field) or params.get("", "")
         if not sparql.strip():
-            self._error(HTTPStatus.BAD_REQUEST, f"Missing SPARQL {field}: send {how}.")
-            return None
+            raise _Refusal(HTTPStatus.BAD_REQUEST, f"Missing SPARQL {field}: send {how}.")
         return sparql
 
-    def _run(self, call, sparql: str, **options):
-        """``call(sparql)``; a store error is answered with its HTTP status (503, 400, 500) and gives _FAILED."""
+    async def _query(self, scope, receive, headers: dict[str, str]):
+        params = await self._params(scope, receive, headers)
+        sparql = self._sparql(params, "query", "?query=..., a 'query' form field, or an application/sparql-query body")
         try:
-            return call(sparql, **options)
-        except QueryTimeoutError as err:
-            if not self._answered_late:
-                self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
-        except QueryError as err:
-            self._error(HTTPStatus.BAD_REQUEST, str(err))
-        except KGError as err:
-            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
-        return _FAILED
+            return await self.pool.query(sparql, accept=headers.get("accept", "*/*"), format_param=params.get("format"),
+                                         timeout_s=self.store.timeout_s)
+        except EvaluationRefused as refused:
+            raise _Refusal(refused.status, str(refused), **refused.headers) from None
 
-    def _answer(self, result: QueryResult, format_param: str | None) -> None:
-        kind = "graph" if result.kind == "graph" else "results"
-        fmt = _FORMAT_PARAM.get((format_param or "").lower())
-        if fmt is None or isinstance(fmt, RdfFormat) != (kind == "graph"):
-            _, fmt = _negotiate(self.headers.get("Accept") or "*/*", kind)
-        headers = {"X_Result_Truncated": "true"} if result.truncated else {}
-        body = serialize_result(result, fmt, self.server.store.vocab.prefixes())
-        self._send(HTTPStatus.OK, body, _media_type(fmt), **headers)
-
-    def _update(self) -> None:
-        params = self._params()  # read the body first so the connection stays clean on refusal
-        if params is None:
-            return
-        token = self.server.update_token
-        if token is None:
-            self._error(
-                HTTPStatus.FORBIDDEN,
-                "Updates are disabled on this endpoint. Start it with `kg serve --update-token T` and send "
-                "`Authorization: Bearer T`.",
-            )
-            return
-        sent = self.headers.get("Authorization") or ""
+    async def _update(self, scope, receive, headers: dict[str, str]):
+        params = await self._params(scope, receive, headers)  # read the body first so the connection stays clean
+        if self.update_token is None:
+            raise _Refusal(HTTPStatus.FORBIDDEN, "Updates are disabled on this endpoint. Start it with `kg serve "
+                           "--update-token T` and send `Authorization: Bearer T`.")
+        sent = headers.get("authorization", "")
         if not sent.startswith("Bearer "):
-            self._error(
-                HTTPStatus.UNAUTHORIZED,
-                "Send `Authorization: Bearer <token>` to update.",
-                WWW_Authenticate='Bearer realm="kg"',
-            )
-            return
-        if not hmac.compare_digest(sent[len("Bearer "):].strip().encode(), token.encode()):
-            self._error(HTTPStatus.FORBIDDEN, "Wrong update token.")
-            return
+            raise _Refusal(HTTPStatus.UNAUTHORIZED, "Send `Authorization: Bearer <token>` to update.",
+                           WWW_Authenticate='Bearer realm="kg"')
+        if not hmac.compare_digest(sent[len("Bearer "):].strip().encode(), self.update_token.encode()):
+            raise _Refusal(HTTPStatus.FORBIDDEN, "Wrong update token.")
         sparql = self._sparql(params, "update", "an 'update' form field or an application/sparql-update body")
-        if sparql is None or self._run(self.server.store.update, sparql) is _FAILED:
-            return
-        self._send(HTTPStatus.NO_CONTENT)
+        async with self._update_lock:
+            try:
+                await asyncio.to_thread(self.store.update, sparql)
+            except QueryError as err:
+                raise _Refusal(HTTPStatus.BAD_REQUEST, str(err)) from None
+            except KGError as err:
+                raise _Refusal(HTTPStatus.INTERNAL_SERVER_ERROR, str(err)) from None
+            finally:
+                if not self.store.shared_across_processes:
+                    self.pool.generation += 1  # children reopen their replica before the next query
+        return HTTPStatus.NO_CONTENT, _TEXT, {}, b""
 
 
-class SparqlServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that carries the store and the update token."""
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        # The default backlog of 5 drops SYNs when many clients connect at once (1 s retransmits).
+        return socket.create_server((host, port), family=family, backlog=1024)
+    except OSError as err:
+        raise ConfigError(
+            f"Cannot listen on {host}:{port}: {err.strerror or err}. Another process (maybe another `kg serve`) "
+            f"may hold the port: stop it, or pick another with --port."
+        ) from None
 
-    daemon_threads = True
-    request_queue_size = 128  # the default 5 drops SYNs when many clients connect at once (1 s retransmits)
+
+class SparqlServer:
+    """A bound endpoint: ``serve_forever()`` runs it (in any thread), ``shutdown()`` stops it."""
 
     def __init__(
-        self, store: Store, host: str, port: int, update_token: str | None, *, reuse_port: bool = False
+        self,
+        store: Store,
+        open_replica: Callable[[], Store],
+        host: str,
+        port: int,
+        *,
+        update_token: str | None,
+        workers: int,
+        limits: Limits,
     ) -> None:
-        self.store, self.update_token = store, update_token or None
-        self.allow_reuse_port = reuse_port  # worker processes share the port; the kernel spreads connections
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), _Handler)
+        self.store, self.limits = store, limits
+        self.pool = EvaluatorPool(open_replica, workers=workers, max_memory=limits.max_memory,
+                                  long_after_s=limits.long_after_s)
+        self.socket = _listen(host, port)
+        config = uvicorn.Config(
+            _App(store, self.pool, update_token, limits),
+            http=functools.partial(_GuardedH11, limits=limits),
+            ws="none", lifespan="off", loop="asyncio", log_config=None, access_log=False,
+            proxy_headers=False, server_header=False, headers=[("server", "kg-pipeline-sparql/0.2")],
+            timeout_keep_alive=max(1, int(limits.idle_timeout_s)), timeout_graceful_shutdown=5,
+        )
+        self._server = uvicorn.Server(config)
+        self.ready = threading.Event()
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.socket.getsockname()[:2]
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def serve_forever(self, on_ready: Callable[[], None] | None = None) -> None:
+        asyncio.run(self._main(on_ready))
+
+    async def _main(self, on_ready: Callable[[], None] | None) -> None:
+        try:
+            await self.pool.start()
+            if on_ready is not None:
+                on_ready()
+            self.ready.set()
+            await self._server.serve(sockets=[self.socket])
+        finally:
+            await self.pool.close()
+
+    def shutdown(self) -> None:
+        """Stop serving (thread-safe); ``serve_forever`` returns within about 0.1 s plus open requests."""
+        self._server.should_exit = True
+
+    def server_close(self) -> None:
+        self.socket.close()
 
 
 def make_server(
@@ -285,17 +309,30 @@ def make_server(
     host: str = "127.0.0.1",
     port: int = 7878,
     *,
+    open_replica: Callable[[], Store],
     update_token: str | None = None,
-    reuse_port: bool = False,
+    workers: int = 1,
+    limits: Limits = Limits(),
 ) -> SparqlServer:
-    """A bound, not yet running server (``port=0`` picks a free port); call ``serve_forever``."""
+    """A bound, not yet running server (``port=0`` picks a free port); call ``serve_forever``.
+
+    ``open_replica`` (picklable, e.g. a read-only ``functools.partial(open_store, ...)``) opens the
+    store each query evaluator uses; an in-memory store cannot be served.
+    """
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers}).")
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Serving SPARQL on %s: anyone who can reach this address can query the store.", host)
-    return SparqlServer(store, host, port, update_token, reuse_port=reuse_port)
+    return SparqlServer(store, open_replica, host, port, update_token=update_token, workers=workers, limits=limits)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _raise_fd_limit(wanted: int) -> None:
+    # Every connection is a file descriptor; a default soft limit of 1024 would refuse them before our cap.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def serve(
@@ -305,7 +342,8 @@ def serve(
     update_token: str | None = None,
     *,
     workers: int = 1,
-    open_replica: Callable[[], Store] | None = None,
+    open_replica: Callable[[], Store],
+    limits: Limits = Limits(),
 ) -> None:
     """Serve ``store`` until interrupted (Ctrl-C or SIGTERM), then close it.
 
@@ -315,78 +353,32 @@ def serve(
     (``open_store(endpoint=...)``) makes this a read-only front for a SPARQL
     server that should not be exposed itself (docker-compose does this).
 
-    ``workers > 1`` starts that many processes in all, each accepting on the
-    same port with its own store from ``open_replica`` (a picklable
-    callable, e.g. a read-only ``open_store``). pyoxigraph holds the GIL for
-    most of a query, so one process cannot use a second core: on 2 cores, 2
-    workers answered about 2.5 times the lookups per second of one
-    (bench/sparql_load.py). Over an embedded store only a read-only endpoint
-    may have workers: a replica does not see updates made through another
-    process. A remote store (every process sees every write) has no limit.
+    ``workers`` query evaluators run at once, each a process with its own
+    replica from ``open_replica``: pyoxigraph holds the GIL for most of a
+    query, so one process uses about one core.
     """
-    if workers > 1 and update_token and not store.shared_across_processes:
-        raise ConfigError(
-            f"--workers {workers} over an embedded store needs a read-only endpoint: a worker's replica would "
-            f"not see updates sent to another worker. Drop --update-token (and KG_UPDATE_TOKEN), serve with "
-            f"--workers 1, or put a SPARQL server behind it (--endpoint)."
-        )
-    if workers > 1 and open_replica is None:
-        raise ValueError("serve(workers > 1) needs open_replica, which opens each worker's store")
-    server = make_server(store, host, port, update_token=update_token, reuse_port=workers > 1)
-    replicas = _start_replicas(open_replica, host, server.server_address[1], workers - 1, update_token)
-    how = f"updates {'enabled' if update_token else 'disabled'}"
-    how += f", {workers} worker processes" if workers > 1 else ""
-    print(f"SPARQL endpoint at {server.url}/query ({how})", flush=True)
-    if threading.current_thread() is threading.main_thread():
-        # Stop cleanly on SIGTERM too (docker stop, Prefect cancellation), not only on Ctrl-C.
-        signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for replica in replicas:
-            replica.terminate()
-        for replica in replicas:
-            replica.join(timeout=10)
-        server.server_close()
+        _raise_fd_limit(limits.max_connections + 256)
+        server = make_server(store, host, port, open_replica=open_replica, update_token=update_token,
+                             workers=workers, limits=limits)
+    except BaseException:
         store.close()
+        raise
+    how = f"updates {'enabled' if update_token else 'disabled'}"
+    how += f", {workers} query processes" if workers > 1 else ""
 
+    def announce() -> None:
+        print(f"SPARQL endpoint at {server.url}/query ({how})", flush=True)
 
-def _start_replicas(
-    open_replica: Callable[[], Store] | None, host: str, port: int, count: int, update_token: str | None
-) -> list:
-    # spawn, not fork: a forked child would share the parent's RocksDB handles and threads.
-    context = multiprocessing.get_context("spawn")
-    replicas = [
-        context.Process(target=_serve_replica, args=(open_replica, host, port, update_token, os.getpid()),
-                        name=f"kg-serve-{i + 1}")
-        for i in range(count)
-    ]
-    for replica in replicas:
-        replica.start()
-    return replicas
-
-
-def _serve_replica(
-    open_replica: Callable[[], Store], host: str, port: int, update_token: str | None, parent_pid: int
-) -> None:
-    """A worker process: its own store, the shared port, and an exit when the parent is gone."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    store = open_replica()
-    server = make_server(store, host, port, update_token=update_token, reuse_port=True)
-
-    def watch_parent() -> None:
-        # A parent killed with -9 cannot stop its workers; they must not go on serving a stale view.
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        server.shutdown()
-
-    threading.Thread(target=watch_parent, name="kg-serve-parent-watch", daemon=True).start()
+    # uvicorn handles SIGINT/SIGTERM while it runs and raises the signal again afterwards, with
+    # the handlers it found: no-ops here, so a stop is a clean exit 0, not a KeyboardInterrupt.
+    main = threading.current_thread() is threading.main_thread()
+    stop = {signal.SIGINT: lambda *_: server.shutdown(), signal.SIGTERM: lambda *_: server.shutdown()}
+    previous = {sig: signal.signal(sig, handler) for sig, handler in stop.items()} if main else {}
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        server.serve_forever(on_ready=announce)
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         server.server_close()
         store.close()

@@ -73,9 +73,11 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from kg_store.api import open_store
     from kg_store.config import StoreConfig
-    from kg_store.server import serve
+    from kg_store.server import Limits, serve
 
     config = StoreConfig(query_timeout_s=args.timeout, result_limit=args.limit)
+    limits = Limits(max_memory=args.max_memory * 2**20 if args.max_memory > 0 else None,
+                    max_connections=args.max_connections, idle_timeout_s=args.idle_timeout)
     if args.endpoint is None:
         store_dir = args.store or (args.workspace or Path("kg-workspace")) / "store"
         if not (store_dir / "CURRENT").exists():
@@ -87,7 +89,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         store = open_store(endpoint=args.endpoint, config=config)
         open_replica = functools.partial(open_store, endpoint=args.endpoint, config=config)
     serve(store, host=args.host, port=args.port, update_token=args.update_token, workers=args.workers,
-          open_replica=open_replica)
+          open_replica=open_replica, limits=limits)
     return 0
 
 
@@ -219,12 +221,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
     p.add_argument("--update-token", default=os.environ.get("KG_UPDATE_TOKEN") or None,
                    help="token that allows SPARQL Update (default: $KG_UPDATE_TOKEN, else read-only)")
-    p.add_argument("--timeout", type=float, default=30.0, help="query timeout in seconds")
-    p.add_argument("--limit", type=int, default=10_000, help="result row limit")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds a query may run; then its evaluation is killed and answered 503 (default: 30)")
+    p.add_argument("--limit", type=int, default=10_000, help="result row limit (default: 10000)")
+    p.add_argument("--max-memory", type=int, default=512, metavar="MB",
+                   help="memory one query's evaluation may use; over it the query is killed and answered 503\n"
+                   "(default: 512; 0: no ceiling)")
+    p.add_argument("--max-connections", type=int, default=1024,
+                   help="open connections at most; more are answered 503 (default: 1024)")
+    p.add_argument("--idle-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds a connection may wait without sending a request (default: 10)")
     p.add_argument("--workers", type=int, default=1,
-                   help="processes answering queries on the port (default: 1). One process uses about one\n"
-                   "core; set it to the number of cores for a busy endpoint. Over a store folder only without\n"
-                   "--update-token (worker replicas are read-only); in front of --endpoint always")
+                   help="query processes (default: 1). One uses about one core; set it to the number of\n"
+                   "cores for a busy endpoint. Also how many long queries (over 0.25 s) may run at once")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("extract", help="extract entities and triples from JSONL", formatter_class=_formatter,
