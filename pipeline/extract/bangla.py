@@ -61,6 +61,11 @@ SAFE_ENDINGS = ("গুলোর", "গুলো", "দের", "এর", "ক�
 PLACE_ENDINGS = ("ের", "েতে", "য়", "ে")
 #: Tokens that may sit between a genitive and its head noun ("মোহামেডানের মধ্যমাঠের খেলোয়াড়").
 GENITIVE_REACH = 2
+#: After ā the genitive is a bare "র": "আমেরিকার", "মালয়েশিয়ার". Places ending in "ার" themselves
+#: ("মিয়ানমার", "কক্সবাজার") are kept by the gazetteer or by a further ending in the document ("বিহারের").
+PLACE_GENITIVE_AFTER = "া"
+#: Compass words: "দক্ষিণ-পূর্ব" is a direction, not a place ("দক্ষিণ আমেরিকা" keeps its name word).
+DIRECTION_WORDS = frozenset({"উত্তর", "দক্ষিণ", "পূর্ব", "পশ্চিম", "ঈশান", "নৈর্ঋত", "অগ্নি", "বায়ু"})
 
 
 def bundled_ner_path() -> str:
@@ -115,7 +120,7 @@ class BanglaExtractor(CooccurrenceExtractor):
             found = [c for c in found if c not in overlap]
             kind = coarse_type(ent.label_)
             found.append(Candidate(ent, kind, self._ending(ent[-1], kind), NER_CONFIDENCE))
-        return sorted(found, key=lambda c: c.span.start)
+        return sorted((c for c in found if not _is_direction(c)), key=lambda c: c.span.start)
 
     def _ending(self, token, kind: str) -> str:
         """The case ending of a name's last word ("চট্টগ্রামের" -> "ের").
@@ -128,11 +133,15 @@ class BanglaExtractor(CooccurrenceExtractor):
         if text in self.name_words:
             return ""
         safe = {"PERSON": SAFE_ENDINGS, "PLACE": SAFE_ENDINGS + PLACE_ENDINGS}.get(kind, SAFE_ENDINGS + ("ের",))
-        in_doc = {t.text for t in token.doc}
+        in_doc = {t.text for t in token.doc} - {text}
+        if any(t.text != text and t.text.startswith(text) and t.text[len(text):] in BANGLA_SUFFIXES
+               for t in token.doc):
+            return ""  # "বিহারের" elsewhere: "বিহার" is the name, its "র" no ending
         for suffix in BANGLA_SUFFIXES:
             stem = text[: -len(suffix)]
             if text.endswith(suffix) and len(stem) >= 2 and (
-                    suffix in safe or stem in self.name_words or stem in in_doc):
+                    suffix in safe or stem in self.name_words or _attested(stem, in_doc)
+                    or (kind == "PLACE" and suffix == "র" and stem.endswith(PLACE_GENITIVE_AFTER) and len(stem) >= 3)):
                 return suffix
         return ""
 
@@ -200,6 +209,17 @@ class BanglaExtractor(CooccurrenceExtractor):
             for b in range(a + 1, len(ids)):
                 if (a, b) not in linked:
                     super().relate(out, sentence, sent, [found[a], found[b]], [ids[a], ids[b]])
+
+
+def _attested(stem: str, words: set[str]) -> bool:
+    """``stem`` stands alone in the document, or with another ending ("আমেরিকায়" attests "আমেরিকা")."""
+    return stem in words or any(stem + suffix in words for suffix in BANGLA_SUFFIXES)
+
+
+def _is_direction(candidate: Candidate) -> bool:
+    """Every word of the mention is a compass word, with or without an ending ("দক্ষিণ-পূর্বে")."""
+    parts = [p for word in candidate.text.split() for p in word.split("-") if p]
+    return bool(parts) and all(strip_bangla_suffix(p, DIRECTION_WORDS)[0] in DIRECTION_WORDS for p in parts)
 
 
 def _genitive(gloss: str) -> str:

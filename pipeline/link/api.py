@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from pipeline.lexicon import Lexicon
+from pipeline.lexicon import BANGLA_SUFFIXES, Lexicon
 from pipeline.link.config import LinkConfig
-from pipeline.link.crosslingual import match_by_transliteration
+from pipeline.link.crosslingual import UNNAMED, compatible, match_by_transliteration
 from pipeline.link.ids import edge_id, entity_id, normalise_key
 from pipeline.schema import EDGES, ENTITIES, MENTION_LINKS, from_rows
 from pipeline.transliterate import has_bangla, romanise
@@ -76,6 +76,29 @@ def _merge_partial_names(keys: dict[str, Counter]) -> dict[str, str]:
     return merged
 
 
+def _strip_ending(form: str, known) -> str | None:
+    """``form`` without a Bangla case ending when what remains is in ``known`` ("আফ্রিকার" -> "আফ্রিকা")."""
+    last = form.rsplit(" ", 1)[-1]
+    return next((form[: -len(s)] for s in BANGLA_SUFFIXES
+                 if last.endswith(s) and len(last) - len(s) >= 2 and form[: -len(s)] in known), None)
+
+
+def _merge_inflected(keys: dict[str, Counter], langs: dict[str, set[str]]) -> dict[str, str]:
+    """Map Bangla keys that are another key plus a case ending onto it, across the corpus.
+
+    The extractor cuts only endings it is sure of within one document; here "আফ্রিকার" meets
+    "আফ্রিকা" when some document has the bare form, if their types agree.
+    """
+    merged = {}
+    for key, types in keys.items():
+        if langs[key] != {"bn"} or not has_bangla(key):
+            continue
+        stem = _strip_ending(key, keys)
+        if stem is not None and compatible(_pick_type(types, None), _pick_type(keys[stem], None)):
+            merged[key] = stem
+    return {k: v for k, v in merged.items() if v not in merged}  # one step: no chains
+
+
 def _pick_type(types: Counter, lexicon_type: str | None) -> str:
     if lexicon_type:
         return lexicon_type
@@ -87,7 +110,8 @@ def run_link(mentions: pa.Table, relations: pa.Table, *, config: LinkConfig = Li
              lexicon_path: str | None = None) -> LinkResult:
     """Resolve every mention to an entity and every relation to an edge."""
     lexicon = Lexicon.load(lexicon_path)
-    rows = [m for m in mentions.to_pylist() if m["label"] not in config.drop_types]
+    rows = [m for m in mentions.to_pylist() if m["label"] not in config.drop_types
+            and not (m["label"] in UNNAMED and m["lang"] in config.value_langs)]
     key_of: dict[str, str] = {}
     types: dict[str, Counter] = defaultdict(Counter)
     lexicon_types: dict[str, str] = {}
@@ -104,6 +128,7 @@ def run_link(mentions: pa.Table, relations: pa.Table, *, config: LinkConfig = Li
                                             "confidence": 1.0}
             if lexicon.entity_type(m["text"]):
                 lexicon_types[key] = lexicon.entity_type(m["text"])
+    _remap(key_of, types, langs, _merge_inflected(types, langs))
     if config.merge_partial_names:
         _remap(key_of, types, langs, _merge_partial_names(types))
     if config.transliteration:
@@ -161,6 +186,11 @@ def _entity_row(eid: str, kind: str, members: list[dict], lexicon: Lexicon) -> d
     by_lang: dict[str, Counter] = defaultdict(Counter)
     for m in members:
         by_lang[m["lang"]][m["text"]] += 1
+    if "bn" in by_lang:  # an inflected form counts for its bare form: the label has no case ending
+        forms = by_lang["bn"]
+        by_lang["bn"] = Counter()
+        for form, n in forms.items():
+            by_lang["bn"][_strip_ending(form, forms) or form] += n
     best = {lang: _best_label(c) for lang, c in by_lang.items()}
     main_lang = max(by_lang, key=lambda lang: (sum(by_lang[lang].values()), lang == "en"))
     label_en = best.get("en") or next((lexicon.english(t) for lang, t in best.items() if lexicon.english(t)), None)

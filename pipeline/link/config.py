@@ -16,3 +16,6 @@ class LinkConfig(BaseModel):
     transliteration_threshold: float = 0.86
     #: Types that never become graph nodes on their own.
     drop_types: list[str] = []
+    #: Languages whose numbers and dates (DATE, QUANTITY) stay values: no entity is minted for them.
+    #: Bangla ones only ever got co-occurrence edges, and were half the Bangla nodes of a bnwiki graph.
+    value_langs: list[str] = ["bn"]

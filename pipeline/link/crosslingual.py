@@ -23,6 +23,9 @@ UNNAMED = {"DATE", "QUANTITY"}
 #: NER often confuses places and organisations ("Dhaka" the city / the division); people are never places.
 EXCHANGEABLE = {"PLACE", "ORGANIZATION"}
 MIN_KEY_LETTERS = 4
+#: Up to this many key letters a name merges only on an equal key: one letter more of six
+#: already scores 0.91 ("ক্যারাল" Caral -> "karal" against Kerala "karala"; "ফিল্ড" against Feluda).
+SHORT_KEY_LETTERS = 6
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,12 @@ def compatible(type_a: str, type_b: str) -> bool:
 
 
 def similarity(key_a: str, key_b: str) -> float:
-    """Sound-alike score in [0, 1]; names with a different word count lose a little."""
-    joined = SequenceMatcher(None, key_a.replace(" ", ""), key_b.replace(" ", "")).ratio()
+    """Sound-alike score in [0, 1]; names with a different word count lose a little; short names
+    score 0 unless their keys are equal."""
+    a, b = key_a.replace(" ", ""), key_b.replace(" ", "")
+    if min(len(a), len(b)) <= SHORT_KEY_LETTERS and a != b:
+        return 0.0
+    joined = SequenceMatcher(None, a, b).ratio()
     return joined if key_a.count(" ") == key_b.count(" ") else joined * 0.92
 
 

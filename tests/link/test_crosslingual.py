@@ -59,3 +59,20 @@ def test_link_merges_by_sound_when_the_lexicon_lacks_the_name(tmp_path):
     assert merge["method"] == "transliteration" and 0.86 <= merge["confidence"] <= 1.0
     club = next(e for e in entities if e["label"] == "মোহামেডান")
     assert {"lang": "bn-Latn", "text": "Mohamedan"} in club["labels"]  # romanised handle for a Bangla-only name
+
+
+def test_short_names_merge_only_on_an_equal_key():
+    """Issue 14: Kerala merged with ক্যারাল (Caral, in Peru) at 0.91 on a bnwiki build."""
+    assert not match_by_transliteration({"ক্যারাল": "PLACE", "ফিল্ড": "THING"},
+                                        {"kerala": "PLACE", "feluda": "PERSON"})
+    assert [m.english for m in match_by_transliteration({"পদ্মা": "PLACE"}, {"padma": "PLACE"})] == ["padma"]
+
+
+def test_bangla_values_and_inflected_names_in_the_graph():
+    """Numbers and dates stay values (no entity); "আমেরিকার" joins "আমেরিকা" and stays its alias."""
+    mentions = [_mention("d1", "আমেরিকার", "PLACE", "bn"), _mention("d2", "আমেরিকা", "PLACE", "bn"),
+                _mention("d2", "১৯৭১", "DATE", "bn"), _mention("d3", "1971", "DATE", "en")]
+    result = run_link(from_rows(mentions, MENTIONS), from_rows([], RELATIONS))
+    entities = {e["label"]: e for e in result.entities.to_pylist()}
+    assert set(entities) == {"আমেরিকা", "1971"}
+    assert entities["আমেরিকা"]["aliases"] == ["আমেরিকার"] and entities["আমেরিকা"]["frequency"] == 2
