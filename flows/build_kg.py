@@ -3,7 +3,8 @@
 Each task reads its inputs from the run workspace and writes its outputs
 there (pipeline.workspace), so tasks pass paths, not data, and every stage
 can be inspected or re-run alone. Extraction is mapped over document
-batches; IO-bound tasks retry with backoff.
+batches. Only the store stage retries, and only when a remote endpoint did
+not answer: local failures are deterministic and would fail the same way.
 """
 
 from __future__ import annotations
@@ -25,16 +26,30 @@ from pipeline.schema import (
 )
 from pipeline.workspace import Workspace
 
-IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 5, 15])
+
+def _remote_failure(task, task_run, state) -> bool:
+    """Retry only what another attempt can fix: a remote service that did not answer."""
+    from pipeline.errors import EndpointError
+
+    return isinstance(state.result(raise_on_failure=False), EndpointError)
 
 
-@task(name="ingest", **IO_RETRIES)
+IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 5, 15], retry_condition_fn=_remote_failure)
+
+
+@task(name="ingest")
 def ingest_task(inputs: list[str], workspace: str, config: PipelineConfig) -> dict[str, int]:
-    """Read sources into the documents table; bad sources go to the quarantine table."""
+    """Read sources into the documents table; bad sources go to the quarantine table.
+
+    Sources that fail to read keep their documents of the last build (see
+    :func:`pipeline.incremental.keep_unread`).
+    """
+    from pipeline.incremental import keep_unread
     from pipeline.ingest.api import run_ingest
 
     ws, quarantined = Workspace(workspace), []
     ws.clear_parts("documents")  # left by an interrupted run
+    previous = ws.read("documents") if ws.has("documents") else None
 
     def quarantine(error) -> None:
         get_run_logger().warning("quarantined %s", error)
@@ -42,10 +57,19 @@ def ingest_task(inputs: list[str], workspace: str, config: PipelineConfig) -> di
 
     for index, batch in enumerate(run_ingest(inputs, config=config.ingest, on_error=quarantine)):
         ws.write_part("documents", index, batch, DOCUMENTS)
-    documents = ws.collect_parts("documents", DOCUMENTS)
+    documents = keep_unread(previous, ws.collect_parts("documents", DOCUMENTS), [q["source"] for q in quarantined])
+    ws.write("documents", documents, DOCUMENTS)
     ws.write("quarantine", from_rows(quarantined, QUARANTINE), QUARANTINE)
     get_run_logger().info("ingested %d documents, quarantined %d sources", documents.num_rows, len(quarantined))
     return {"documents": documents.num_rows, "quarantined": len(quarantined)}
+
+
+@task(name="check-removals")
+def check_removals_task(workspace: str, config: PipelineConfig, allow_removals: bool) -> int:
+    """Stop before any further work when too many of the graph's documents would go."""
+    from pipeline.incremental import check_removals
+
+    return check_removals(Workspace(workspace), config, allow=allow_removals)
 
 
 @task(name="plan-extract")
@@ -145,7 +169,7 @@ def store_task(workspace: str, config: PipelineConfig) -> dict:
     return run_store(Workspace(workspace), config=config.store)
 
 
-@task(name="export", **IO_RETRIES)
+@task(name="export")
 def export_task(workspace: str, config: PipelineConfig, summary: dict | None = None) -> dict:
     from pipeline.export.api import run_export
 
@@ -166,21 +190,37 @@ def report_task(workspace: str, summary: dict) -> str:
 
 @flow(name="build-kg", log_prints=True)
 def build_kg(
-    inputs: list[str], workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig(), force: bool = False
+    inputs: list[str], workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig(), force: bool = False,
+    allow_removals: bool = False,
 ) -> dict:
     """Build a knowledge graph from ``inputs`` (files or folders) into ``workspace``.
 
     Skips the work when nothing changed since the last completed run (same
-    input files, config and code), unless ``force``.
+    input files, config and code), unless ``force``. Fails before any work
+    when an input is missing or a remote store does not answer, and before
+    the store is touched when more than ``[build] max_removal_share`` of
+    the graph's documents would go, unless ``allow_removals``. One build at
+    a time per workspace.
     """
+    from pipeline.preflight import preflight
+
+    preflight(inputs, config)
+    workspace = str(Path(workspace).resolve())
+    with Workspace(workspace).lock():
+        return _build(inputs, workspace, config, force, allow_removals)
+
+
+def _build(inputs: list[str], workspace: str, config: PipelineConfig, force: bool, allow_removals: bool) -> dict:
+    """The body of ``build_kg``, run under the workspace lock."""
     from pipeline.incremental import build_fingerprint
 
-    workspace = str(Path(workspace).resolve())
     fingerprint = build_fingerprint(inputs, config)
     if not force and (previous := _unchanged(workspace, fingerprint, config)):
         return previous
+    Workspace(workspace).remove("run.json")  # first: from here on the workspace is not a finished run
     progress = _progress_bar()
     ingested = ingest_task(inputs, workspace, config)
+    check_removals_task(workspace, config, allow_removals)
     pending = plan_extract_task(workspace, config)
     progress.update(2)
     size = config.extract.batch_size
@@ -262,16 +302,25 @@ def _task_runner(config: PipelineConfig):
 
 
 def run_build(
-    inputs: list[str], *, workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig(), force: bool = False
+    inputs: list[str], *, workspace: str = "kg-workspace", config: PipelineConfig = PipelineConfig(), force: bool = False,
+    allow_removals: bool = False,
 ) -> dict:
     """Run ``build-kg`` with the configured task runner (what ``kg build`` calls).
 
-    An up-to-date workspace returns at once, before Prefect starts.
+    The preflight checks, the up-to-date check and the workspace lock come
+    first, before Prefect starts: a wrong path or a busy workspace costs
+    nothing and prints one line.
     """
+    from flows.ephemeral import start_temporary_server
     from pipeline.incremental import build_fingerprint
+    from pipeline.preflight import preflight
 
+    preflight(inputs, config)
     workspace = str(Path(workspace).resolve())
     if not force and (previous := _unchanged(workspace, build_fingerprint(inputs, config), config)):
         return previous
     runner = _task_runner(config)
-    return build_kg.with_options(task_runner=runner)(inputs=inputs, workspace=workspace, config=config, force=force)
+    with Workspace(workspace).lock():  # the flow takes it again: same process, so it passes
+        start_temporary_server()
+        return build_kg.with_options(task_runner=runner)(inputs=inputs, workspace=workspace, config=config,
+                                                         force=force, allow_removals=allow_removals)

@@ -1,8 +1,9 @@
 """The ``kg`` command line: a thin layer over the library.
 
 Each command parses its options, calls one library function, and turns
-library errors (:class:`pipeline.errors.KGError`) into a one-line message
-and exit status 1. Heavy libraries (torch, spaCy, Prefect) are imported
+library errors (:class:`pipeline.errors.KGError`) and operating-system
+errors (a missing file, a full disk) into a one-line message and exit
+status 1; ``-v`` adds the traceback. Heavy libraries (torch, spaCy, Prefect) are imported
 inside the commands so that ``kg --help`` answers at once.
 """
 
@@ -14,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 EXAMPLES = """\
@@ -56,7 +58,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.inputs:
         raise SystemExit("kg build: give at least one INPUT file or folder, e.g. `kg build examples/corpus`.")
     summary = run_build([str(p) for p in args.inputs], workspace=str(args.workspace), config=_load_config(args.config),
-                        force=args.force)
+                        force=args.force, allow_removals=args.allow_removals)
     print(json.dumps(summary, ensure_ascii=False, default=str))
     return 0
 
@@ -189,13 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Ingest .txt/.md/.jsonl/.csv inputs, extract, link, featurize, filter, embed,\n"
                        "store (embedded Oxigraph) and export, all into one workspace folder.\n"
                        "Re-running is incremental: with nothing changed it returns at once; otherwise only new or\n"
-                       "changed documents are extracted, and documents that disappeared leave the store.",
+                       "changed documents are extracted, and documents that disappeared leave the store.\n"
+                       "Every INPUT must exist. A source that fails to read keeps its documents; a build that would\n"
+                       "remove more than 20%% of the documents stops unless --allow-removals. One build at a time\n"
+                       "per workspace.",
                        epilog="example:\n  kg build examples/corpus --workspace kg-workspace --config kg.toml")
     p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="files or folders to read")
     p.add_argument("--config", type=Path, help="TOML config (see kg.example.toml); default: $KG_CONFIG, else built-in defaults")
     p.add_argument("--workspace", type=Path, default=Path("kg-workspace"), help="run folder (default: kg-workspace)")
     p.add_argument("--force", action="store_true",
                    help="rebuild even when inputs, config and code are unchanged since the last run")
+    p.add_argument("--allow-removals", action="store_true",
+                   help="let this build remove more than [build] max_removal_share (default 20%%) of the graph's\n"
+                   "documents; without it such a build stops before touching the store")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("query", help="answer a SPARQL query over the store", formatter_class=_formatter,
@@ -233,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a connection may wait without sending a request (default: 10)")
     p.add_argument("--workers", type=int, default=1,
                    help="query processes (default: 1). One uses about one core; set it to the number of\n"
-                   "cores for a busy endpoint. Also how many long queries (over 0.25 s) may run at once")
+                   "cores for a busy endpoint. Also how many long queries (over 0.1 s of CPU) may run at once")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("extract", help="extract entities and triples from JSONL", formatter_class=_formatter,
@@ -334,13 +342,39 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for name in ("pipeline", "flows", "kg_store"):
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_no_prefect_errors)
     from pipeline.errors import KGError
 
     try:
-        return args.func(args)
-    except KGError as err:
-        print(f"kg {args.command}: {err}", file=sys.stderr)
+        status = args.func(args)
+        sys.stdout.flush()  # here, so a closed pipe is met inside the try
+        return status
+    except BrokenPipeError:
+        # `kg query ... | head`: the reader has what it wanted. Stay quiet, also at the interpreter's last flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE
+    except (KGError, OSError) as err:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"kg {args.command}: {_one_line(err)}", file=sys.stderr)
         return 1
+
+
+def _no_prefect_errors(record: logging.LogRecord) -> bool:
+    """Without -v a failure is told once, as the last line: Prefect's copies with tracebacks are dropped."""
+    return not (record.name.startswith("prefect") and record.levelno >= logging.ERROR)
+
+
+def _one_line(err: Exception) -> str:
+    """The error on one line; an OSError names its file (the library's own errors already do)."""
+    if isinstance(err, OSError):
+        text = f"{err.strerror or err}: {err.filename}" if err.filename else str(err)
+        text += " (-v for the traceback)"
+    else:
+        text = str(err)
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

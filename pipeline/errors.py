@@ -37,6 +37,16 @@ class SourceError(KGError):
         super().__init__(f"{source}: {reason}")
 
 
+class InputError(KGError):
+    """A named input (file or folder) is missing or unreadable. Nothing is read or removed."""
+
+    code = "KG011"
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"Input {path} {reason}. Nothing was read or removed; fix the path and re-run.")
+
+
 class ModelNotFoundError(KGError):
     code = "KG020"
 
@@ -51,6 +61,18 @@ class QueryError(StoreError):
 
 class WorkspaceError(KGError):
     code = "KG040"
+
+
+class RemovalRefusedError(WorkspaceError):
+    """A build would remove more of the graph's documents than ``[build] max_removal_share`` allows."""
+
+    code = "KG041"
+
+
+class WorkspaceBusyError(WorkspaceError):
+    """Another build holds the workspace lock."""
+
+    code = "KG042"
 
 
 class EndpointError(KGError):

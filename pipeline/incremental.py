@@ -15,6 +15,17 @@ Two levels, both keyed by content hashes, the config and the code version:
   (:func:`record_extraction` writes that down). Documents that disappeared
   drop out of the tables, and the store stage then deletes their graphs.
 
+Removals are guarded. A document leaves only when its source was read and
+no longer holds it: a source that fails to read keeps its previous
+documents (:func:`keep_unread`). A build that would remove more than
+``[build] max_removal_share`` of the graph's documents stops before the
+store is touched, unless allowed (:func:`check_removals`).
+
+Crash safety comes from the order of writes. Each marker (``run.json``,
+``extraction.json``) is deleted before the work it vouches for starts and
+written after it is committed, so a kill at any point leaves no marker
+that claims more than what is on disk.
+
 Linking, features, the filter and embeddings see the whole graph, so they
 are recomputed on every run that changes anything (embeddings: the
 ``retrain`` policy).
@@ -33,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.config import PipelineConfig
+from pipeline.errors import RemovalRefusedError
 from pipeline.ingest.readers import iter_files
 from pipeline.schema import (
     DOCUMENTS,
@@ -143,6 +155,7 @@ def record_extraction(workspace: Workspace, config: PipelineConfig) -> tuple[pa.
     Documents an extractor failed on are not remembered, so the next build
     retries them; they join the quarantine table with stage ``extract``.
     """
+    workspace.remove("extraction.json")  # first: the tables below are about to change
     mentions = workspace.collect_parts("mentions", MENTIONS)
     relations = workspace.collect_parts("relations", RELATIONS)
     failures = workspace.collect_parts("extract_failures", EXTRACT_FAILURES)
@@ -159,3 +172,57 @@ def record_extraction(workspace: Workspace, config: PipelineConfig) -> tuple[pa.
         workspace.write("quarantine", pa.concat_tables([quarantine.cast(QUARANTINE), from_rows(rows, QUARANTINE)]),
                         QUARANTINE)
     return mentions, relations, failures
+
+
+def keep_unread(previous: pa.Table | None, documents: pa.Table, unread: list[str]) -> pa.Table:
+    """``documents`` plus the previous build's documents from sources that could not be read this time.
+
+    ``unread`` holds quarantined sources: a file (``path``) or one line or row
+    of it (``path:12``). A source that did not read keeps what it held, so a
+    truncated, half-copied or unreadable file never empties the graph; delete
+    the file to remove its documents.
+    """
+    if previous is None or not unread or not previous.num_rows:
+        return documents
+    unread_set = set(unread)
+    sources = previous.column("source").to_pylist()
+    # "path:12" belongs to the file "path"; a row source is matched exactly.
+    keep = [source in unread_set or source.rpartition(":")[0] in unread_set for source in sources]
+    kept = previous.filter(pa.array(keep, pa.bool_()))
+    kept = kept.filter(pc.invert(pc.is_in(kept["doc_id"], value_set=documents["doc_id"])))
+    if kept.num_rows:
+        log.warning("kept %d document(s) of the last build whose source could not be read this time "
+                    "(see the quarantine table); delete the source to remove them", kept.num_rows)
+    return pa.concat_tables([documents.cast(DOCUMENTS), kept.select(DOCUMENTS.names).cast(DOCUMENTS)])
+
+
+def stored_document_ids(workspace: Workspace, config: PipelineConfig) -> set[str]:
+    """Ids of the documents in the workspace's store (none when there is no store yet)."""
+    from kg_store.api import open_store
+
+    if config.store.backend == "oxigraph" and not (workspace.store_dir / "CURRENT").exists():
+        return set()
+    with open_store(workspace=workspace, config=config.store, read_only=True) as store:
+        return store.document_ids()
+
+
+def check_removals(workspace: Workspace, config: PipelineConfig, *, allow: bool = False) -> int:
+    """How many documents this build removes from the graph; raises when that is too many.
+
+    Compares the freshly ingested ``documents`` table with the store. More
+    than ``config.build.max_removal_share`` of the stored documents gone
+    raises :class:`RemovalRefusedError` unless ``allow``.
+    """
+    stored = stored_document_ids(workspace, config)
+    removed = stored - set(workspace.read("documents").column("doc_id").to_pylist())
+    limit = config.build.max_removal_share
+    if stored and len(removed) / len(stored) > limit and not allow:
+        raise RemovalRefusedError(
+            f"This build would remove {len(removed)} of the graph's {len(stored)} documents "
+            f"({len(removed) / len(stored):.0%}, more than [build] max_removal_share = {limit:.0%}); the store "
+            f"was not touched. Check the inputs; if the removal is intended, re-run with --allow-removals "
+            f"(flow parameter allow_removals=true)."
+        )
+    if removed:
+        log.info("this build removes %d of %d documents from the graph", len(removed), len(stored))
+    return len(removed)

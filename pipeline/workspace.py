@@ -8,21 +8,26 @@ Layout::
       exports/                triples, RDF, vectors
       models/                 trained artefacts (FastText, KGE)
       report.html, run.json
+      build.lock              held (flock) by the build running here
 
 Writes are atomic (temp file + rename) so a crash never leaves a torn table.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.errors import WorkspaceError
+from pipeline.errors import WorkspaceBusyError, WorkspaceError
 
 
 class Workspace:
@@ -57,8 +62,13 @@ class Workspace:
             table = table.select(schema.names).cast(schema)
         path = self.table_path(name)
         tmp = path.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, path)
+        except OSError as err:  # a full disk, a lost mount: say which table, on one line
+            tmp.unlink(missing_ok=True)
+            raise WorkspaceError(f"Cannot write table {name!r} to {path} ({err}). Free disk space or fix the "
+                                 f"workspace, then re-run `kg build`.") from err
         return path
 
     def read(self, name: str) -> pa.Table:
@@ -97,3 +107,42 @@ class Workspace:
 
     def read_json(self, name: str) -> Any:
         return json.loads((self.root / name).read_text(encoding="utf-8"))
+
+    def remove(self, name: str) -> None:
+        """Delete the file ``name`` (such as ``run.json``) if it is there."""
+        (self.root / name).unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold ``build.lock`` for the duration; another process that tries gets :class:`WorkspaceBusyError`.
+
+        An OS lock (flock), so it dies with its holder, even under SIGKILL. The
+        file names the holder's pid. Re-entrant within one process (``kg build``
+        takes it before Prefect starts, the flow takes it again inside).
+        """
+        path = self.root / "build.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                holder = None
+            except OSError as err:
+                if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            if holder == str(os.getpid()):  # this process holds it already, through another descriptor
+                yield
+                return
+            if holder is not None:
+                raise WorkspaceBusyError(
+                    f"Workspace {self.root} is in use by another build (pid {holder or 'unknown'}). Wait for it "
+                    f"to finish, or use another --workspace."
+                )
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)  # a stale pid must never look like ours to a later process
+        finally:
+            os.close(fd)  # releases the flock

@@ -29,3 +29,12 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def store_quads(workspace) -> set[str]:
+    """Every quad of a workspace's store as text: two builds are equal when these sets are."""
+    from kg_store.api import open_store
+
+    with open_store(workspace=workspace, read_only=True) as store:
+        rows = store.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", limit=10_000_000)
+        return {" ".join(str(v) for v in row.values()) for row in rows.records()}

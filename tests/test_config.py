@@ -46,3 +46,22 @@ def test_config_round_trips_through_json() -> None:
     """Prefect stores flow parameters as JSON: a deployment's config must survive it."""
     config = PipelineConfig.from_file(ROOT / "kg.example.toml")
     assert PipelineConfig.model_validate_json(config.model_dump_json()) == config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[store]\nbackend = "nosuch"\n', "[store] backend 'nosuch' is unknown; available: oxigraph, remote"),
+        ("[ingest]\nmax_chars = -5\n", "[ingest.max_chars] Input should be greater than 0 (got -5)"),
+        ("[ingest]\nbatch_size = 0\n", "[ingest.batch_size]"),
+        ('[orchestration]\ntask_runner = "dsak"\n', "'threads', 'dask', 'ray' or 'sequential' (got 'dsak')"),
+        ("[build]\nmax_removal_share = 1.5\n", "[build.max_removal_share]"),
+    ],
+    ids=["unknown-backend", "negative-max-chars", "zero-batch", "unknown-runner", "share-over-1"],
+)
+def test_issue17_bad_values_are_rejected_up_front_on_one_line(tmp_path, text, message) -> None:
+    path = tmp_path / "kg.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        PipelineConfig.from_file(path)
+    assert message in str(info.value) and "\n" not in str(info.value)
