@@ -10,8 +10,10 @@ the store, and gives each query to an idle one:
   and frees its memory at once, and a fresh child takes its place;
 * a child whose resident memory passes ``max_memory`` bytes is killed the
   same way (a watchdog reads /proc every 20 ms while a query runs);
-* a query still running after ``long_after_s`` is moved out of the way of
-  the short lookups: its child is reniced to 19 and replaced in the pool,
+* a query that has used ``long_after_s`` of CPU (CPU, not wall time, so
+  that a lookup starved by a busy machine is not taken for one) is moved
+  out of the way of the short lookups: its child is reniced to 19 and
+  replaced in the pool,
   and at most ``workers`` such long queries run at once (one more is
   refused with 503), so abusive queries cannot take every core or slot;
 * a child that dies for any other reason is logged and replaced.
@@ -123,6 +125,15 @@ def child_main(sock: socket.socket, open_replica: Callable[[], Store]) -> None:
 # --- the pool ------------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (Linux /proc/PID/schedstat, in ns); 0 when it is gone or unknown."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def resident_bytes(pid: int) -> int:
     """Resident memory of a process (Linux /proc); 0 when it is gone or unknown."""
     try:
@@ -138,6 +149,7 @@ class _Child:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     busy_since: float | None = None
+    cpu_at_start: float = 0.0
     long: bool = False
     stopped_for: EvaluationRefused | None = None  # why the pool killed it, for the waiting request
     dead: bool = False
@@ -172,7 +184,7 @@ class EvaluatorPool:
         *,
         workers: int = 1,
         max_memory: int | None = 512 * 1024 * 1024,
-        long_after_s: float = 0.25,
+        long_after_s: float = 0.1,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1 (got {workers})")
@@ -182,6 +194,10 @@ class EvaluatorPool:
         self.stats = PoolStats()
         self._children: set[_Child] = set()
         self._idle: asyncio.Queue[_Child] = asyncio.Queue()
+        # Ready children outside the pool: one takes a demoted or killed child's place at once, since
+        # forking and opening a replica takes 100-200 ms on a busy machine, while lookups wait.
+        self._standby: list[_Child] = []
+        self.spares = 2
         self._closing = False
         self._spawning = 0
         self._watch_task: asyncio.Task | None = None
@@ -195,7 +211,9 @@ class EvaluatorPool:
         first = await self._spawn()
         self._idle.put_nowait(first)
         for _ in range(self.workers - 1):
-            self._respawn()
+            self._respawn(standby=False)
+        for _ in range(self.spares):
+            self._respawn(standby=True)
         self._watch_task = asyncio.get_running_loop().create_task(self._watch())
 
     async def close(self) -> None:
@@ -233,8 +251,16 @@ class EvaluatorPool:
             raise StoreError(f"A query evaluator could not open the store: {detail}")
         return child
 
-    def _respawn(self) -> None:
-        """Start a child in the background and add it to the idle ones when it is ready."""
+    def _refill(self) -> None:
+        """A child left the pool: a standby one takes its place now, and a new one is started."""
+        if self._standby:
+            self._idle.put_nowait(self._standby.pop())
+            self._respawn(standby=True)
+        else:
+            self._respawn(standby=False)
+
+    def _respawn(self, *, standby: bool) -> None:
+        """Start a child in the background; when ready it joins the standby ones or the pool."""
         if self._closing:
             return
         self.stats.respawns += 1
@@ -251,6 +277,8 @@ class EvaluatorPool:
                         continue
                     if self._closing:
                         child.kill()
+                    elif standby:
+                        self._standby.append(child)
                     else:
                         self._idle.put_nowait(child)
                     return
@@ -270,7 +298,7 @@ class EvaluatorPool:
         """Evaluate in a child, or raise EvaluationRefused (503 at the deadline, over memory, ...)."""
         deadline = time.monotonic() + timeout_s
         child = await self._acquire(sparql, timeout_s, deadline)
-        child.busy_since = time.monotonic()
+        child.busy_since, child.cpu_at_start = time.monotonic(), cpu_seconds(child.pid)
         try:
             _send_async(child.writer, (self.generation, sparql, accept, format_param))
             reply = await asyncio.wait_for(self._read(child), max(0.0, deadline - time.monotonic()))
@@ -313,7 +341,7 @@ class EvaluatorPool:
         was_long = child.long
         self._retire(child, why)
         if not was_long:
-            self._respawn()
+            self._refill()
 
     def _died(self, child: _Child, sparql: str) -> EvaluationRefused:
         self.stats.deaths += 1
@@ -332,7 +360,11 @@ class EvaluatorPool:
             log.warning("Query evaluator %d died (exit code %s) while idle; starting another.",
                         child.pid, child.process.exitcode)
             self._retire(child)
-            self._respawn()
+            if child in self._standby:
+                self._standby.remove(child)
+                self._respawn(standby=True)
+            else:
+                self._refill()
 
     @staticmethod
     async def _read(child: _Child) -> object:
@@ -346,7 +378,6 @@ class EvaluatorPool:
         while True:
             await asyncio.sleep(_WATCH_S)
             ticks += 1
-            now = time.monotonic()
             for child in list(self._children):
                 if child.dead:
                     continue
@@ -363,7 +394,7 @@ class EvaluatorPool:
                         f"--max-memory). It probably sorts, groups or joins too many rows. Fix: add LIMIT or more "
                         f"specific patterns, or raise --max-memory.",
                     ))
-                elif not child.long and now - child.busy_since > self.long_after_s:
+                elif not child.long and cpu_seconds(child.pid) - child.cpu_at_start > self.long_after_s:
                     self._demote(child)
 
     def _demote(self, child: _Child) -> None:
@@ -381,7 +412,7 @@ class EvaluatorPool:
         # Lowest CPU priority, so short lookups keep their cores; pyoxigraph evaluates in the main thread.
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, child.pid, 19)
-        self._respawn()
+        self._refill()
 
 
 def _send_async(writer: asyncio.StreamWriter, message: object) -> None:

@@ -76,8 +76,8 @@ class Limits:
     idle_timeout_s: float = 10.0
     #: Largest request body (Content-Length or chunked).
     max_body_bytes: int = MAX_BODY_BYTES
-    #: A query running longer than this is long: reniced, replaced, at most ``workers`` at once.
-    long_after_s: float = 0.25
+    #: A query that used this much CPU time is long: reniced, replaced, at most ``workers`` at once.
+    long_after_s: float = 0.02
 
 
 class _GuardedH11(H11Protocol):
