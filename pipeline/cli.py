@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a connection may wait without sending a request (default: 10)")
     p.add_argument("--workers", type=int, default=1,
                    help="query processes (default: 1). One uses about one core; set it to the number of\n"
-                   "cores for a busy endpoint. Also how many long queries (over 0.1 s of CPU) may run at once")
+                   "cores for a busy endpoint. Also how many long queries (over 20 ms of CPU) may run at once")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("extract", help="extract entities and triples from JSONL", formatter_class=_formatter,
