@@ -9,15 +9,17 @@ deadlines of all running queries:
 * blocking operators (ORDER BY, GROUP BY, COUNT) cannot be stopped, so
   their caller gets the QueryTimeoutError when the evaluation ends. A
   caller that must answer on time passes ``on_expiry``: the watchdog calls
-  it at the deadline while the evaluation runs out (``kg serve`` answers
-  503 this way);
+  it at the deadline while the evaluation runs out. Nothing here can stop
+  it, which is why ``kg serve`` evaluates in child processes that it kills
+  at the deadline instead (:mod:`kg_store.evaluator`);
 * at most ``max_concurrent`` queries evaluate at once, so runaway queries
   cannot pile up without bound; a new query waits for a slot within its
   own deadline.
 
 Running in the caller's thread rather than handing each query to a worker
-pool saves two thread switches per query: ``kg serve`` spent about 300
-instead of 470 µs of CPU per 1-hop lookup (bench/sparql_load.py).
+pool saves two thread switches per query: the threaded ``kg serve`` of
+before spent about 300 instead of 470 µs of CPU per 1-hop lookup
+(bench/sparql_load.py).
 """
 
 from __future__ import annotations
