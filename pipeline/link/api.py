@@ -7,6 +7,8 @@ Mentions are grouped by a canonical key:
   become one entity;
 * a Bangla name the lexicon lacks joins the English name it sounds like
   (romanised, :mod:`pipeline.link.crosslingual`), when that match is clear;
+* then one still apart joins the English name the multilingual encoder puts
+  closest (label cosine plus sound), when each is the other's best by a margin;
 * other mentions use their normalised text (no article, title or 's);
 * a one-word name that is the last or first word of exactly one longer name
   of a compatible type ("Tagore" -> "Rabindranath Tagore") joins it.
@@ -28,7 +30,7 @@ import pyarrow as pa
 
 from pipeline.lexicon import BANGLA_SUFFIXES, Lexicon
 from pipeline.link.config import LinkConfig
-from pipeline.link.crosslingual import UNNAMED, compatible, match_by_transliteration
+from pipeline.link.crosslingual import UNNAMED, Match, compatible, match_by_encoder, match_by_transliteration
 from pipeline.link.ids import edge_id, entity_id, normalise_key
 from pipeline.schema import EDGES, ENTITIES, MENTION_LINKS, from_rows
 from pipeline.transliterate import has_bangla, romanise
@@ -40,7 +42,8 @@ class LinkResult:
     entities: pa.Table  # ENTITIES
     mention_links: pa.Table  # MENTION_LINKS
     edges: pa.Table  # EDGES
-    #: Cross-language merges: {"bangla", "english", "method" (lexicon|transliteration), "confidence"}.
+    #: Cross-language merges: {"bangla", "english", "method" (lexicon|transliteration|encoder|
+    #: encoder+transliteration), "confidence"}; encoder merges add "cosine" and "transliteration" (the sound score).
     merges: list[dict] = field(default_factory=list)
 
 
@@ -137,9 +140,11 @@ def run_link(mentions: pa.Table, relations: pa.Table, *, config: LinkConfig = Li
                                            {k: kind[k] for k, ls in langs.items() if "en" in ls},
                                            threshold=config.transliteration_threshold)
         _remap(key_of, types, langs, {m.bangla: m.english for m in matches})
-        for m in matches:
-            merges[(m.bangla, m.english)] = {"bangla": m.bangla, "english": m.english, "method": "transliteration",
-                                             "confidence": m.confidence}
+        merges.update(_merge_records(matches))
+    if config.encoder_linking:
+        matches = _match_by_encoder(rows, key_of, types, langs, lexicon_types, config.encoder_threshold)
+        _remap(key_of, types, langs, {m.bangla: m.english for m in matches})
+        merges.update(_merge_records(matches))
 
     groups: dict[str, list[dict]] = defaultdict(list)
     for m in rows:
@@ -164,11 +169,42 @@ def run_link(mentions: pa.Table, relations: pa.Table, *, config: LinkConfig = Li
             "extractor": r["extractor"], "confidence": r["confidence"],
         })
     edges = list({e["edge_id"]: e for e in edges}.values())
-    log.info("linked %d mentions to %d entities; %d edges; %d cross-language merges (%d by transliteration)",
-             len(rows), len(entities), len(edges), len(merges),
-             sum(m["method"] == "transliteration" for m in merges.values()))
+    methods = Counter(m["method"] for m in merges.values())
+    log.info("linked %d mentions to %d entities; %d edges; %d cross-language merges (%s)",
+             len(rows), len(entities), len(edges), len(merges), dict(methods))
     return LinkResult(from_rows(entities, ENTITIES), from_rows(links, MENTION_LINKS), from_rows(edges, EDGES),
                       sorted(merges.values(), key=lambda m: (-m["confidence"], m["bangla"])))
+
+
+def _merge_records(matches: list[Match]) -> dict[tuple[str, str], dict]:
+    records = {}
+    for m in matches:
+        record = {"bangla": m.bangla, "english": m.english, "method": m.method, "confidence": m.confidence}
+        if m.cosine is not None:
+            record |= {"cosine": m.cosine, "transliteration": m.transliteration}
+        records[(m.bangla, m.english)] = record
+    return records
+
+
+def _match_by_encoder(rows: list[dict], key_of: dict[str, str], types: dict[str, Counter],
+                      langs: dict[str, set[str]], lexicon_types: dict[str, str], threshold: float) -> list[Match]:
+    """Bangla-only groups against groups with an English mention, each embedded by its most frequent form."""
+    kind = {k: _pick_type(types[k], lexicon_types.get(k)) for k in types}
+    bangla = {k: kind[k] for k, ls in langs.items() if ls == {"bn"} and has_bangla(k)}
+    english = {k: kind[k] for k, ls in langs.items() if "en" in ls}
+    if not bangla or not english:  # nothing to pair: don't load the encoder
+        return []
+    forms: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for m in rows:
+        forms[(key_of[m["mention_id"]], m["lang"])][m["text"]] += 1
+    labels = {k: forms[(k, "bn")].most_common(1)[0][0] for k in bangla}
+    labels |= {k: forms[(k, "en")].most_common(1)[0][0] for k in english}
+    known = {k: sorted(forms[(k, "bn")]) for k in english if forms.get((k, "bn"))}
+    from pipeline.encoders import load_encoder  # torch and the model load only when there is a pair to score
+
+    encoder = load_encoder()
+    return match_by_encoder(bangla, english, embed=lambda texts: encoder.embed(texts, prefix="query: "),
+                            labels=labels, known=known, threshold=threshold)
 
 
 def _remap(key_of: dict[str, str], types: dict[str, Counter], langs: dict[str, set[str]],

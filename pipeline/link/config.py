@@ -14,6 +14,12 @@ class LinkConfig(BaseModel):
     transliteration: bool = True
     #: Lowest sound-alike score (0-1) for such a merge; higher is stricter.
     transliteration_threshold: float = 0.86
+    #: Merge a Bangla name with the English name the multilingual encoder finds closest (translations such as
+    #: "বাংলাদেশ সরকার" = "Government of Bangladesh", names spelled apart), when both are each other's best.
+    encoder_linking: bool = True
+    #: Lowest encoder score, cosine + up to 0.1 for a sound match, for such a merge: the mean cosine of the
+    #: gold pairs of examples/alignment_gold.tsv (0.897), so a merge must look like a typical true pair.
+    encoder_threshold: float = 0.90
     #: Types that never become graph nodes on their own.
     drop_types: list[str] = []
     #: Languages whose numbers and dates (DATE, QUANTITY) stay values: no entity is minted for them.
