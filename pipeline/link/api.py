@@ -30,7 +30,13 @@ import pyarrow as pa
 
 from pipeline.lexicon import BANGLA_SUFFIXES, Lexicon
 from pipeline.link.config import LinkConfig
-from pipeline.link.crosslingual import UNNAMED, Match, compatible, match_by_encoder, match_by_transliteration
+from pipeline.link.crosslingual import (
+    UNNAMED,
+    Match,
+    compatible,
+    match_by_encoder,
+    match_by_transliteration,
+)
 from pipeline.link.ids import edge_id, entity_id, normalise_key
 from pipeline.schema import EDGES, ENTITIES, MENTION_LINKS, from_rows
 from pipeline.transliterate import has_bangla, romanise
@@ -200,7 +206,8 @@ def _match_by_encoder(rows: list[dict], key_of: dict[str, str], types: dict[str,
     labels = {k: forms[(k, "bn")].most_common(1)[0][0] for k in bangla}
     labels |= {k: forms[(k, "en")].most_common(1)[0][0] for k in english}
     known = {k: sorted(forms[(k, "bn")]) for k in english if forms.get((k, "bn"))}
-    from pipeline.encoders import load_encoder  # torch and the model load only when there is a pair to score
+    # torch and the model load only when there is a pair to score
+    from pipeline.encoders import load_encoder
 
     encoder = load_encoder()
     return match_by_encoder(bangla, english, embed=lambda texts: encoder.embed(texts, prefix="query: "),
