@@ -83,6 +83,14 @@ def open_store(
     raise ConfigError("No store given: pass a workspace (--workspace), a store directory (--store) or --endpoint URL.")
 
 
+def _linked_mentions(workspace: Workspace) -> pa.Table | None:
+    """Mentions with the entity each resolved to (doc_id, entity_id, start, end), for evidence spans."""
+    if not (workspace.has("mentions") and workspace.has("mention_links")):
+        return None
+    mentions = workspace.read("mentions").select(["mention_id", "doc_id", "start", "end"])
+    return mentions.join(workspace.read("mention_links").select(["mention_id", "entity_id"]), "mention_id")
+
+
 def run_store(workspace: Workspace, *, config: StoreConfig = StoreConfig()) -> dict:
     """Load the workspace's tables into its store; returns counts for the run report.
 
@@ -102,7 +110,8 @@ def run_store(workspace: Workspace, *, config: StoreConfig = StoreConfig()) -> d
         stale = sorted(store.document_ids() - set(doc_ids))
         try:  # ids are checked before anything is dropped
             text = tables_to_nquads(entities, edges, documents, base_iri=config.base_iri,
-                                    include_text=config.include_text)
+                                    include_text=config.include_text, include_evidence=config.include_evidence,
+                                    mentions=_linked_mentions(workspace) if config.include_evidence else None)
             store.drop_graphs([vocab.entities_graph, *(document_iri(d, vocab) for d in [*doc_ids, *stale])])
             store.load_nquads(text)
         except ValueError as err:  # an empty id cannot be minted into an IRI

@@ -32,6 +32,9 @@ class StoreConfig(BaseModel):
     batch_size: int = Field(default=5_000, gt=0)
     #: Also store each document's full text as ``kg:text`` (large; off by default).
     include_text: bool = False
+    #: Store each assertion's evidence sentence as ``kg:evidence`` (and where in it the subject
+    #: and object are), so provenance queries answer text, not offsets.
+    include_evidence: bool = True
 
     @field_validator("base_iri")
     @classmethod

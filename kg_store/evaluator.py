@@ -102,6 +102,16 @@ def _evaluate(store: Store, sparql: str, accept: str, format_param: str | None) 
     return answer(result, accept, format_param, store.vocab.prefixes())
 
 
+def _explore(store: Store, route: str, params: dict[str, str], accept: str) -> Reply:
+    from kg_store.explorer import handle  # the explorer's lookups are queries too: same deadline, same kill
+
+    return handle(store, route, params, accept)
+
+
+#: What a child can be asked to do: a SPARQL query, or an explorer page or lookup.
+_JOBS = {"sparql": _evaluate, "explore": _explore}
+
+
 def child_main(sock: socket.socket, open_replica: Callable[[], Store]) -> None:
     """A child's life: open the replica, say ready, answer queries until the socket closes."""
     _die_with_parent()
@@ -114,11 +124,11 @@ def child_main(sock: socket.socket, open_replica: Callable[[], Store]) -> None:
     _send(sock, ("ready", os.getpid()))
     generation = 0
     while (request := _recv(sock)) is not None:
-        wanted, sparql, accept, format_param = request
+        wanted, (kind, *args) = request
         if wanted != generation:  # an update went through the server: see it
             store.close()
             store, generation = open_replica(), wanted
-        _send(sock, _evaluate(store, sparql, accept, format_param))
+        _send(sock, _JOBS[kind](store, *args))
     store.close()
 
 
@@ -203,7 +213,8 @@ class EvaluatorPool:
         self._watch_task: asyncio.Task | None = None
         self._context = multiprocessing.get_context("forkserver")
         # Children fork with these loaded; the forkserver itself starts clean (no store handles, no threads).
-        self._context.set_forkserver_preload(["kg_store.evaluator", "kg_store.api", "kg_store.http"])
+        self._context.set_forkserver_preload(["kg_store.evaluator", "kg_store.api", "kg_store.http",
+                                              "kg_store.explorer"])
 
     # -- life -------------------------------------------------------------
     async def start(self) -> None:
@@ -296,11 +307,18 @@ class EvaluatorPool:
     # -- queries ----------------------------------------------------------
     async def query(self, sparql: str, *, accept: str, format_param: str | None, timeout_s: float) -> Reply:
         """Evaluate in a child, or raise EvaluationRefused (503 at the deadline, over memory, ...)."""
+        return await self._run(("sparql", sparql, accept, format_param), sparql, timeout_s)
+
+    async def explore(self, route: str, params: dict[str, str], *, accept: str, timeout_s: float) -> Reply:
+        """An explorer page or lookup (:func:`kg_store.explorer.handle`) in a child, like a query."""
+        return await self._run(("explore", route, params, accept), f"the explorer's {route} for {params}", timeout_s)
+
+    async def _run(self, job: tuple, sparql: str, timeout_s: float) -> Reply:
         deadline = time.monotonic() + timeout_s
         child = await self._acquire(sparql, timeout_s, deadline)
         child.busy_since, child.cpu_at_start = time.monotonic(), cpu_seconds(child.pid)
         try:
-            _send_async(child.writer, (self.generation, sparql, accept, format_param))
+            _send_async(child.writer, (self.generation, job))
             reply = await asyncio.wait_for(self._read(child), max(0.0, deadline - time.monotonic()))
         except asyncio.TimeoutError:
             self.stats.timeouts += 1

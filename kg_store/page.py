@@ -1,7 +1,9 @@
-"""The HTML page at ``GET /`` of ``kg serve``: a query box and three example queries.
+"""The HTML page at ``GET /`` of ``kg serve``: a query box, example queries that answer readable rows.
 
-No framework and no external assets, so it works offline; results render
-as a table from SPARQL JSON, and any other answer as text.
+No framework and no external assets, so it works offline: the script
+(``static/sparql.js``) renders SPARQL JSON as a table, 50 rows a page, with
+each IRI's label beside it and entity IRIs linking to the explorer. A page
+opened as ``/?query=...`` (the explorer's "SPARQL" links) runs it at once.
 """
 
 from __future__ import annotations
@@ -9,51 +11,50 @@ from __future__ import annotations
 import html
 
 EXAMPLES = {
-    "Entities and their labels": (
-        "SELECT ?entity ?type ?label WHERE {\n  ?entity a ?type ; rdfs:label ?label .\n} LIMIT 20"
-    ),
-    "Kept facts with provenance": (
-        "SELECT ?s ?p ?o ?doc ?confidence WHERE {\n  ?a a kg:Assertion ; kg:kept true ; kg:subject ?s ;\n"
-        "     kg:predicate ?p ; kg:object ?o ; kg:document ?doc ; kg:confidence ?confidence .\n"
-        "} ORDER BY DESC(?confidence) LIMIT 20"
-    ),
-    "Edges the filter dropped": (
-        "SELECT ?s ?p ?o ?score WHERE {\n  ?a kg:kept false ; kg:subject ?s ; kg:predicate ?p ;\n"
-        "     kg:object ?o ; kg:filterScore ?score .\n} ORDER BY ?score LIMIT 20"
-    ),
+    "Facts with their sentences": """SELECT DISTINCT ?subject ?relation ?object ?evidence ?source WHERE {
+  ?a a kg:Assertion ; kg:kept true ; kg:subject ?s ; kg:predicate ?p ; kg:object ?o ;
+     kg:evidence ?evidence ; kg:document ?doc .
+  ?doc kg:source ?source .
+  ?p rdfs:label ?relation .
+  ?s rdfs:label ?subject . FILTER(LANG(?subject) = "en")
+  ?o rdfs:label ?object . FILTER(LANG(?object) = "en")
+} ORDER BY ?subject ?relation LIMIT 200""",
+    "Facts stated most often": """SELECT ?subject ?relation ?object (COUNT(DISTINCT ?doc) AS ?documents) WHERE {
+  ?a kg:kept true ; kg:subject ?s ; kg:predicate ?p ; kg:object ?o ; kg:document ?doc .
+  ?p rdfs:label ?relation .
+  ?s rdfs:label ?subject . FILTER(LANG(?subject) = "en")
+  ?o rdfs:label ?object . FILTER(LANG(?object) = "en")
+} GROUP BY ?subject ?relation ?object ORDER BY DESC(?documents) LIMIT 50""",
+    "Entities in both languages": """SELECT DISTINCT ?entity ?en ?bn ?type WHERE {
+  ?entity a ?type ; rdfs:label ?en , ?bn .
+  FILTER(LANG(?en) = "en" && LANG(?bn) = "bn")
+} ORDER BY ?en LIMIT 200""",
+    "Edges the filter dropped": """SELECT DISTINCT ?subject ?relation ?object ?score ?evidence WHERE {
+  ?a kg:kept false ; kg:subject ?s ; kg:predicate ?p ; kg:object ?o ;
+     kg:filterScore ?score ; kg:evidence ?evidence .
+  ?p rdfs:label ?relation .
+  OPTIONAL { ?s rdfs:label ?subject FILTER(LANG(?subject) = "en") }
+  OPTIONAL { ?o rdfs:label ?object FILTER(LANG(?object) = "en") }
+} ORDER BY ?score LIMIT 100""",
 }
 
 
-def page() -> bytes:
-    """The HTML of ``GET /``."""
+def page(query: str | None = None, entity_ns: str = "") -> bytes:
+    """The HTML of ``GET /``, its box holding ``query`` (else the first example)."""
     options = "".join(
-        f'<button type="button" data-q="{html.escape(q, quote=True)}">{html.escape(name)}</button> '
+        f'<button type="button" data-q="{html.escape(q, quote=True)}">{html.escape(name)}</button>'
         for name, q in EXAMPLES.items()
     )
-    first = html.escape(next(iter(EXAMPLES.values())))
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>kg-pipeline SPARQL</title>
-<style>body{{font-family:sans-serif;margin:2em}}textarea{{width:100%;height:10em;font-family:monospace}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}</style></head><body>
-<h1>kg-pipeline SPARQL endpoint</h1>
+    text = html.escape(query if query and query.strip() else next(iter(EXAMPLES.values())))
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>kg-pipeline SPARQL</title>
+<link rel="stylesheet" href="/static/explorer.css"></head><body data-entity-ns="{html.escape(entity_ns, quote=True)}">
+<header><a class="home" href="/explore">kg explorer</a><span>SPARQL</span></header><main>
+<h1>SPARQL endpoint</h1>
 <p>POST or GET <code>/query</code> (SPARQL 1.1 Protocol). Prefixes rdf, rdfs, xsd, skos, schema, kg,
-entity, rel, doc and assertion are predeclared.</p>
-<p>Examples: {options}</p>
-<form id="f"><textarea id="q" name="query">{first}</textarea><br><button>Run</button>
-<a id="csv" href="#">as CSV</a></form><pre id="err"></pre><div id="out"></div>
-<script>
-const q=document.getElementById('q'),out=document.getElementById('out'),err=document.getElementById('err');
-document.querySelectorAll('button[data-q]').forEach(b=>b.onclick=()=>{{q.value=b.dataset.q;}});
-document.getElementById('csv').onclick=e=>{{e.target.href='query?format=csv&query='+encodeURIComponent(q.value);}};
-document.getElementById('f').onsubmit=async e=>{{e.preventDefault();err.textContent='';out.textContent='…';
- const r=await fetch('query',{{method:'POST',headers:{{'Accept':'application/sparql-results+json, text/turtle;q=0.5'}},
-   body:new URLSearchParams({{query:q.value}})}});const t=await r.text();
- if(!r.ok){{err.textContent=t;out.textContent='';return;}}
- if(!(r.headers.get('content-type')||'').includes('json')){{
-   out.innerHTML='';const p=document.createElement('pre');p.textContent=t;out.append(p);return;}}
- const j=JSON.parse(t);if('boolean' in j){{out.textContent=String(j.boolean);return;}}
- const tb=document.createElement('table'),h=tb.insertRow();
- j.head.vars.forEach(v=>{{const c=document.createElement('th');c.textContent=v;h.append(c);}});
- j.results.bindings.forEach(b=>{{const r=tb.insertRow();j.head.vars.forEach(v=>{{const c=r.insertCell();
-   if(b[v])c.textContent=b[v].value+(b[v]['xml:lang']?'@'+b[v]['xml:lang']:'');}});}});
- out.innerHTML='';out.append(tb);}};
-</script></body></html>""".encode("utf-8")
+entity, rel, doc and assertion are predeclared. Queries see the union of the per-document graphs: a fact
+stated in four documents matches four times, so use <code>DISTINCT</code> (or <code>GROUP BY</code>).</p>
+<p class="examples">Examples: {options}</p>
+<form id="run"><textarea id="query" name="query" spellcheck="false">{text}</textarea><br>
+<button>Run</button> <a id="csv" href="#">as CSV</a></form><pre id="err" class="error"></pre><div id="out"></div>
+</main><script src="/static/sparql.js"></script></body></html>""".encode("utf-8")

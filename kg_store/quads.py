@@ -18,8 +18,16 @@ provenance and its kept facts::
     <{base}assertion/{edge_id}> a kg:Assertion ;
         kg:subject <{base}entity/…> ; kg:predicate <{base}relation/…> ; kg:object <{base}entity/…> ;
         kg:document <{base}document/{doc_id}> ; kg:sentence 0 ; kg:start 0 ; kg:end 31 ;
+        kg:evidence "Rahim was born in Dhaka." ;             # text[start:end] of the document
+        kg:subjectStart 0 ; kg:subjectEnd 5 ; kg:objectStart 18 ; kg:objectEnd 23 ;   # offsets into kg:evidence
         kg:extractor "spacy" ; kg:confidence 0.9e0 ; kg:filterScore 0.75e0 ; kg:kept true .
     <{base}entity/…> <{base}relation/…> <{base}entity/…> .    # only when kept
+
+``kg:start``/``kg:end`` are character offsets of the evidence (the
+sentence) in the document as given; ``kg:evidence`` is that text, so a
+provenance query answers a sentence without ``[store] include_text``. The
+``kg:subject*``/``kg:object*`` offsets (into the evidence) are there when
+the mention of that entity in the sentence is known (:func:`with_evidence`).
 
 Every edge keeps an assertion node, so dropped edges stay auditable; only
 kept edges become plain triples. Queries see the union of all graphs as the
@@ -41,6 +49,7 @@ that want terms.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 
@@ -254,8 +263,49 @@ def _edge_lines(batch: pa.RecordBatch, vocab: Vocab) -> pa.Array:
         *((kg[key], _number(col(key), _INTEGER)) for key in ("sentence", "start", "end")),
         (kg.extractor, _quoted(col("extractor"))),
     ]
+    if "evidence" in batch.schema.names:  # null cells (unknown text or span) give no line
+        values.append((kg.evidence, _quoted(col("evidence"))))
+        values.extend((kg[term], _number(col(key), _INTEGER)) for key, term in _SPAN_COLUMNS.items())
     fact = _lines(subject, relation, pc.if_else(kept, obj, None), doc)
     return _rows_text(*(_lines(node, _iri(p), value, doc) for p, value in values), fact)
+
+
+_SPAN_COLUMNS = {"subject_start": "subjectStart", "subject_end": "subjectEnd",
+                 "object_start": "objectStart", "object_end": "objectEnd"}
+
+
+def with_evidence(scored_edges: pa.Table, documents: pa.Table, mentions: pa.Table | None = None) -> pa.Table:
+    """``scored_edges`` plus ``evidence`` (``text[start:end]`` of its document) and the subject's and
+    object's span in it (``subject_start`` … ``object_end``, offsets into ``evidence``).
+
+    ``mentions`` has ``doc_id``, ``entity_id``, ``start``, ``end`` (mentions joined with their
+    links); an entity's span is its first mention inside the evidence. Unknown: null.
+    """
+    texts = dict(zip(documents.column("doc_id").to_pylist(), documents.column("text").to_pylist()))
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    if mentions is not None:
+        for doc, entity, start, end in zip(*(mentions.column(c).to_pylist() for c in ("doc_id", "entity_id", "start", "end"))):
+            if None not in (doc, entity, start, end):
+                spans[doc, entity].append((start, end))
+        for found in spans.values():
+            found.sort()
+    out: dict[str, list] = {"evidence": [], **{key: [] for key in _SPAN_COLUMNS}}
+    rows = zip(*(scored_edges.column(c).to_pylist() for c in ("doc_id", "subject_id", "object_id", "start", "end")))
+    for doc, subject, obj, start, end in rows:
+        text = texts.get(doc)
+        known = text is not None and start is not None and end is not None and 0 <= start <= end <= len(text)
+        out["evidence"].append(_text(text[start:end]) if known else None)
+        for entity, side in ((subject, "subject"), (obj, "object")):
+            span = next(((a - start, b - start) for a, b in spans.get((doc, entity), ()) if start <= a and b <= end),
+                        None) if known else None
+            out[f"{side}_start"].append(span and span[0])
+            out[f"{side}_end"].append(span and span[1])
+    table = scored_edges
+    for key, values in out.items():
+        column = pa.array(values, pa.string() if key == "evidence" else pa.int32())
+        table = table.set_column(table.schema.get_field_index(key), key, column) if key in table.schema.names \
+            else table.append_column(key, column)
+    return table
 
 
 def parse_nquads(chunks: Iterable[bytes]) -> Iterator[Quad]:
@@ -298,11 +348,15 @@ def tables_to_nquads(
     *,
     base_iri: str = DEFAULT_BASE_IRI,
     include_text: bool = False,
+    include_evidence: bool = True,
+    mentions: pa.Table | None = None,
 ) -> Iterator[bytes]:
     """The whole graph as N-Quads chunks: entities graph first, then the document graphs.
 
     Ids are checked here, before any text is made, so a caller can drop old
-    graphs knowing that the load will not fail half way on a bad id.
+    graphs knowing that the load will not fail half way on a bad id. With
+    ``include_evidence``, assertions carry their sentence (:func:`with_evidence`,
+    which reads ``mentions`` for the subject and object spans).
     """
     vocab = Vocab(base_iri)
     for table, columns in ((entities, {"entity_id": "entity"}), (documents, {"doc_id": "document"}),
@@ -311,6 +365,8 @@ def tables_to_nquads(
         for name, kind in columns.items():
             _check_ids(table.column(name), kind)
     predicates = pc.unique(scored_edges.column("predicate")).to_pylist()
+    if include_evidence:
+        scored_edges = with_evidence(scored_edges, documents, mentions)
     return chain(
         entity_nquads(entities, base_iri=vocab),
         relation_nquads(predicates, base_iri=vocab),
@@ -325,6 +381,9 @@ def tables_to_quads(
     *,
     base_iri: str = DEFAULT_BASE_IRI,
     include_text: bool = False,
+    include_evidence: bool = True,
+    mentions: pa.Table | None = None,
 ) -> Iterator[Quad]:
     """Every quad of the graph (:func:`tables_to_nquads` parsed)."""
-    return parse_nquads(tables_to_nquads(entities, scored_edges, documents, base_iri=base_iri, include_text=include_text))
+    return parse_nquads(tables_to_nquads(entities, scored_edges, documents, base_iri=base_iri, include_text=include_text,
+                                         include_evidence=include_evidence, mentions=mentions))

@@ -7,6 +7,13 @@
 * ``POST /update``: refused (403) unless the server has an update token,
   and then 401 unless the request sends ``Authorization: Bearer <token>``.
 * ``GET /``: a page with a query box and example queries (:mod:`kg_store.page`).
+* The graph explorer (:mod:`kg_store.explorer`), read-only, evaluated like
+  queries: ``GET /explore?q=``, ``GET /api/search?q=``, ``GET /entity/{id}``
+  (HTML, or JSON for ``Accept: application/json``), ``POST /api/labels``;
+  its CSS, script and Bangla web font under ``GET /static/`` (no CDN).
+  HTML pages carry a Content-Security-Policy that allows only this origin's
+  scripts and styles, so an escaped label could not run script even if
+  escaping were missed.
 
 Built to stay up under anyone who can reach it:
 
@@ -48,7 +55,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import parse_qs
+from pathlib import Path
+from urllib.parse import parse_qs, unquote
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -56,12 +64,32 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from pipeline.errors import ConfigError, KGError, QueryError
 from kg_store.base import Store
 from kg_store.evaluator import EvaluationRefused, EvaluatorPool
+from kg_store.explorer import ENTITY_ID
 from kg_store.page import page
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 _TEXT = "text/plain; charset=utf-8"
+_STATIC_DIR = Path(__file__).parent / "static"
+#: What ``GET /static/NAME`` serves: nothing else is read from disk.
+_STATIC_TYPES = {
+    "explorer.css": "text/css; charset=utf-8",
+    "explorer.js": "text/javascript; charset=utf-8",
+    "sparql.js": "text/javascript; charset=utf-8",
+    "NotoSansBengali-Regular.ttf": "font/ttf",
+    "OFL.txt": _TEXT,
+}
+_HTML_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; "
+                               "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+#: Explorer routes: path -> (route of kg_store.explorer.handle, methods).
+_EXPLORER = {"/explore": ("search_page", ("GET", "HEAD")), "/api/search": ("search", ("GET", "HEAD")),
+             "/api/labels": ("labels", ("POST",))}
 
 
 @dataclass(frozen=True)
@@ -134,6 +162,7 @@ class _App:
     def __init__(self, store: Store, pool: EvaluatorPool, update_token: str | None, limits: Limits) -> None:
         self.store, self.pool, self.update_token, self.limits = store, pool, update_token or None, limits
         self._update_lock = asyncio.Lock()
+        self._static = {name: (ctype, (_STATIC_DIR / name).read_bytes()) for name, ctype in _STATIC_TYPES.items()}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -142,7 +171,21 @@ class _App:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             if path in ("/", "/index.html") and method in ("GET", "HEAD"):
-                status, ctype, extra, body = HTTPStatus.OK, "text/html; charset=utf-8", {}, page()
+                params = await self._params(scope, receive, headers)
+                status, ctype, extra, body = HTTPStatus.OK, "text/html; charset=utf-8", {}, page(params.get("query"), self.store.vocab.entity_ns)
+            elif path.startswith("/static/") and method in ("GET", "HEAD"):
+                if path[len("/static/"):] not in self._static:
+                    raise _Refusal(HTTPStatus.NOT_FOUND, "Not found.")
+                ctype, body = self._static[path[len("/static/"):]]
+                status, extra = HTTPStatus.OK, {"Cache-Control": "max-age=3600"}
+            elif path.startswith("/entity/") and method in ("GET", "HEAD"):
+                status, ctype, extra, body = await self._explore("entity", {"id": self._entity_id(scope)}, headers)
+            elif path in _EXPLORER and method in _EXPLORER[path][1]:
+                params = await self._params(scope, receive, headers)
+                status, ctype, extra, body = await self._explore(_EXPLORER[path][0], params, headers)
+            elif path in _EXPLORER:
+                raise _Refusal(HTTPStatus.METHOD_NOT_ALLOWED, f"Use {', '.join(_EXPLORER[path][1])}.",
+                               Allow=", ".join(_EXPLORER[path][1]))
             elif path == "/query" and method in ("GET", "HEAD", "POST"):
                 status, ctype, extra, body = await self._query(scope, receive, headers)
             elif path == "/update" and method == "POST":
@@ -152,9 +195,12 @@ class _App:
                 hint = "Send updates with POST." if path == "/update" else f"Use {allow}."
                 raise _Refusal(HTTPStatus.METHOD_NOT_ALLOWED, hint, Allow=allow)
             else:
-                raise _Refusal(HTTPStatus.NOT_FOUND, "Not found. Endpoints: /query, /update, /.")
+                raise _Refusal(HTTPStatus.NOT_FOUND, "Not found. Endpoints: /query, /update, /, /explore, "
+                               "/api/search, /entity/{id}.")
         except _Refusal as refusal:
             status, ctype, extra, body = refusal.status, _TEXT, refusal.headers, (str(refusal).rstrip() + "\n").encode()
+        if ctype.startswith("text/html"):
+            extra = {**_HTML_HEADERS, **extra}
         await send({
             "type": "http.response.start",
             "status": int(status),
@@ -210,6 +256,23 @@ class _App:
         try:
             return await self.pool.query(sparql, accept=headers.get("accept", "*/*"), format_param=params.get("format"),
                                          timeout_s=self.store.timeout_s)
+        except EvaluationRefused as refused:
+            raise _Refusal(refused.status, str(refused), **refused.headers) from None
+
+    @staticmethod
+    def _entity_id(scope) -> str:
+        # The raw path keeps the id's percent escapes, which are part of the entity IRI.
+        raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+        entity_id = raw.decode("latin-1").split("?", 1)[0][len("/entity/"):]
+        if not ENTITY_ID.match(entity_id):
+            raise _Refusal(HTTPStatus.NOT_FOUND, f"No entity {unquote(entity_id)[:200]!r}: entity ids are IRI path "
+                           f"segments (letters, digits, . _ ~ - and %-escapes).")
+        return entity_id
+
+    async def _explore(self, route: str, params: dict[str, str], headers: dict[str, str]):
+        try:
+            return await self.pool.explore(route, params, accept=headers.get("accept", "*/*"),
+                                           timeout_s=self.store.timeout_s)
         except EvaluationRefused as refused:
             raise _Refusal(refused.status, str(refused), **refused.headers) from None
 
@@ -368,7 +431,7 @@ def serve(
     how += f", {workers} query processes" if workers > 1 else ""
 
     def announce() -> None:
-        print(f"SPARQL endpoint at {server.url}/query ({how})", flush=True)
+        print(f"SPARQL endpoint at {server.url}/query ({how}); graph explorer at {server.url}/explore", flush=True)
 
     # uvicorn handles SIGINT/SIGTERM while it runs and raises the signal again afterwards, with
     # the handlers it found: no-ops here, so a stop is a clean exit 0, not a KeyboardInterrupt.

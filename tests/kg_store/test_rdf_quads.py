@@ -49,6 +49,7 @@ def test_document_graph_shape(tables) -> None:
         (KG.start, Literal(0)),
         (KG.end, Literal(24)),
         (KG.extractor, Literal("spacy")),
+        (KG.evidence, Literal("Rahim was born in Dhaka.")),  # text[start:end]: the sentence, by default
         (KG.confidence, Literal("0.9", datatype=NamedNode(XSD + "double"))),  # float32 shown short
         (KG.filterScore, Literal(0.8)),
         (KG.kept, Literal(True)),

@@ -86,7 +86,7 @@ def test_construct_limit_and_errors(endpoint) -> None:
     assert bad.status_code == 400 and "Invalid SPARQL" in bad.text
     assert httpx.get(f"{url}/query").status_code == 400
     page = httpx.get(url + "/")
-    assert page.status_code == 200 and "Kept facts with provenance" in page.text
+    assert page.status_code == 200 and "Facts with their sentences" in page.text
 
 
 def test_updates_are_refused_without_a_token(endpoint) -> None:
