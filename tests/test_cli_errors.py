@@ -18,9 +18,9 @@ from tests.conftest import EXAMPLE_CORPUS, ROOT
 SMALL = "[filter]\nmethod = 'none'\n[embed]\nepochs = 2\ndim = 4\n"
 
 
-def _kg(*args: str, cwd=ROOT, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, **kwargs)
+def _kg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
 
 
 def _one_line_error(result: subprocess.CompletedProcess, command: str, *needles: str) -> None:
@@ -39,13 +39,13 @@ def _dead_endpoint() -> str:
 
 
 def test_issue17_extract_missing_input_is_one_line(tmp_path) -> None:
-    result = _kg("extract", "--input", "nope.jsonl", "--output", str(tmp_path / "out.jsonl"), cwd=tmp_path)
+    result = _kg("extract", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "out.jsonl"))
     _one_line_error(result, "extract", "No such file or directory", "nope.jsonl")
     assert result.stderr.count("\n") == 1
 
 
 def test_issue17_verbose_adds_the_traceback(tmp_path) -> None:
-    result = _kg("-v", "extract", "--input", "nope.jsonl", "--output", str(tmp_path / "out.jsonl"), cwd=tmp_path)
+    result = _kg("-v", "extract", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "out.jsonl"))
     assert result.returncode == 1
     assert "Traceback" in result.stderr and result.stderr.strip().splitlines()[-1].startswith("kg extract: ")
 

@@ -77,8 +77,7 @@ def _head(name: str, lines: int) -> str:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
-    (folder / "english.jsonl").write_text(_head("english.jsonl", 2), encoding="utf-8")
-    (folder / "bangla.jsonl").write_text(_head("bangla.jsonl", 1), encoding="utf-8")
+    (folder / "english.jsonl").write_text(_head("english.jsonl", 3), encoding="utf-8")
     return folder
 
 
@@ -107,8 +106,13 @@ def clean(tmp_path_factory, previous, changed_corpus, prefect_harness):
     return {"force": store_quads(previous), "changed": store_quads(workspace)}
 
 
-@pytest.mark.parametrize("mode", ["force", "changed"])
-@pytest.mark.parametrize("fault", list(FAULTS))
+# A forced rebuild of unchanged inputs reuses every extraction: no batch runs, so "after-plan-extract" is
+# "after-extract" there.
+CASES = [(fault, mode) for fault in FAULTS for mode in ("force", "changed")
+         if (fault, mode) != ("after-plan-extract", "force")]
+
+
+@pytest.mark.parametrize(("fault", "mode"), CASES, ids=[f"{fault}-{mode}" for fault, mode in CASES])
 def test_issue17_a_fault_then_a_rerun_equals_a_clean_build(fault, mode, corpus, changed_corpus, previous, clean,
                                                            tmp_path, monkeypatch, prefect_harness) -> None:
     workspace = tmp_path / "ws"
