@@ -39,7 +39,8 @@ def test_dask_local_cluster_extracts_what_threads_extract(corpus, tmp_path, pref
     assert dask == threads
 
 
-def test_unknown_task_runner_is_a_config_error(corpus, tmp_path) -> None:
-    config = PipelineConfig.model_validate({"orchestration": {"task_runner": "ray-on-mars"}})
+def test_unknown_task_runner_is_a_config_error(tmp_path) -> None:
+    path = tmp_path / "kg.toml"  # issue 17: rejected when the config is read, before anything runs
+    path.write_text('[orchestration]\ntask_runner = "ray-on-mars"\n')
     with pytest.raises(ConfigError, match="ray-on-mars"):
-        run_build([str(corpus)], workspace=str(tmp_path), config=config)
+        PipelineConfig.from_file(path)
