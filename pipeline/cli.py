@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "Re-running is incremental: with nothing changed it returns at once; otherwise only new or\n"
                        "changed documents are extracted, and documents that disappeared leave the store.\n"
                        "Every INPUT must exist. A source that fails to read keeps its documents; a build that would\n"
-                       "remove more than 20%% of the documents stops unless --allow-removals. One build at a time\n"
+                       "remove more than 20% of the documents stops unless --allow-removals. One build at a time\n"
                        "per workspace.",
                        epilog="example:\n  kg build examples/corpus --workspace kg-workspace --config kg.toml")
     p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="files or folders to read")
