@@ -183,7 +183,7 @@ def report_task(workspace: str, summary: dict) -> str:
     from pipeline.report import summary_markdown, write_report
 
     path = str(write_report(Workspace(workspace), summary))
-    create_markdown_artifact(summary_markdown({**summary, "report": path}), key="build-kg-summary",
+    create_markdown_artifact(summary_markdown({**summary, "report": path}, Workspace(workspace)), key="build-kg-summary",
                              description="Counts and metrics of this build-kg run")
     return path
 
