@@ -15,10 +15,15 @@ Written to ``WORKSPACE/exports/``:
   the same order, and ``entity_vectors.w2v.txt`` (word2vec text format);
 * DKPLM: ``dkplm_long_tail.tsv``, ``dkplm_triples.tsv``,
   ``dkplm_corpus.jsonl`` (see :mod:`pipeline.export.dkplm`);
-* ``datacard.json``: counts, languages, models and metrics.
+* ``datacard.json``: sources and their licences, software versions and
+  licences, models, counts and metrics (:mod:`pipeline.export.card`);
+* ``README.md``: every file, its format, how the ids tie them together and
+  how EasyNLP/DKPLM reads them.
 
 Entities without a learned vector (no kept edge) get a zero row so that line
-numbers stay equal to ids; the data card counts them.
+numbers stay equal to ids; ``entities_without_vector.tsv`` lists them and
+the data card counts them. ``kg export`` (no flow summary) takes the model
+details from the last build's ``run.json``, so the card keeps them.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.export import card as provenance
 from pipeline.export import dkplm
 from pipeline.export.config import ExportConfig
 from pipeline.workspace import Workspace
@@ -60,17 +66,17 @@ def _write_tsv(path: Path, rows, header: list[str] | None = None) -> None:
             (quoted if any(isinstance(v, str) and "\r" in v for v in row) else writer).writerow(row)
 
 
-def _vector_matrix(ids: list[str], table: pa.Table, key: str) -> tuple[np.ndarray, int]:
-    """Rows aligned with ``ids``; missing ids get zeros. Returns (matrix, missing)."""
+def _vector_matrix(ids: list[str], table: pa.Table, key: str) -> tuple[np.ndarray, list[int]]:
+    """Rows aligned with ``ids``; missing ids get zeros. Returns (matrix, rows of the missing ids)."""
     vectors = dict(zip(table.column(key).to_pylist(), table.column("vector").to_pylist()))
     dim = len(next(iter(vectors.values()))) if vectors else 0
     matrix = np.zeros((len(ids), dim), dtype=np.float32)
-    missing = 0
+    missing = []
     for i, name in enumerate(ids):
         if name in vectors:
             matrix[i] = vectors[name]
         else:
-            missing += 1
+            missing.append(i)
     return matrix, missing
 
 
@@ -136,6 +142,8 @@ def run_export(workspace: Workspace, *, config: ExportConfig = ExportConfig(),
     data card's ``models``.
     """
     out = workspace.exports_dir
+    if summary is None and (workspace.root / "run.json").exists():  # `kg export`: the last build knows the models
+        summary = workspace.read_json("run.json")
     entities = workspace.read("entities")
     scored = workspace.read("scored_edges")
     documents = workspace.read("documents")
@@ -175,11 +183,20 @@ def run_export(workspace: Workspace, *, config: ExportConfig = ExportConfig(),
             handle.write(f"{len(entity_ids)} {ent_matrix.shape[1]}\n")
             for name, row in zip(entity_ids, ent_matrix):
                 handle.write(_w2v_key(name) + " " + " ".join(f"{v:.6g}" for v in row) + "\n")
-        card.update(embedding_dim=int(ent_matrix.shape[1]), entities_without_vector=missing)
+        card.update(embedding_dim=int(ent_matrix.shape[1]), entities_without_vector=len(missing))
+        labels = entities.column("label").to_pylist()
+        _write_tsv(out / "entities_without_vector.tsv",
+                   ([entity_ids[i], i, labels[i], "no kept fact: embedding training never saw it"] for i in missing),
+                   header=["entity_id", "id", "label", "reason"])
     card["dkplm"] = _write_dkplm(out, workspace, entities, scored, documents, facts, entity_index,
                                  relation_index, config)
+    card["sources"] = provenance.sources(documents.select(["source", "lang"]).to_pylist(), config.source_licence)
+    card["software"] = provenance.software()
     workspace.write_json("exports/datacard.json", card)
-    log.info("exported %d facts, %d entities to %s", len(facts), len(entity_ids), out)
+    (out / "README.md").write_text(provenance.readme(out, card), encoding="utf-8")
+    log.info("exported %d facts, %d entities to %s%s", len(facts), len(entity_ids), out,
+             f" ({card['entities_without_vector']} without a vector: entities_without_vector.tsv)"
+             if card.get("entities_without_vector") else "")
     return card
 
 
@@ -199,12 +216,14 @@ def _write_dkplm(out: Path, workspace: Workspace, entities: pa.Table, scored: pa
         source = "none (no FastText model or no mentions): SI = 1"
     kept_facts = facts if not config.include_dropped else _facts(scored, False)
     tail = dkplm.long_tail_entities(entities, kept_facts, entity_index, si, source, config.long_tail_max_frequency)
-    labels = entities.column("label").to_pylist()
+    labels, labels_en = entities.column("label").to_pylist(), entities.column("label_en").to_pylist()
     ids = list(entity_index)
     _write_tsv(out / "dkplm_long_tail.tsv",
                ([ids[i], i, labels[i], int(tail.frequency[i]), round(float(tail.semantic_importance[i]), 6),
-                 int(tail.degree[i]), round(float(tail.klt[i]), 6)] for i in tail.chosen),
-               header=["entity_id", "id", "label", "frequency", "semantic_importance", "degree", "klt"])
+                 int(tail.degree[i]), round(float(tail.klt[i]), 6), labels_en[i] or "",
+                 ",".join(ids[j] for j in tail.merged.get(i, []))] for i in tail.chosen),
+               header=["entity_id", "id", "label", "frequency", "semantic_importance", "degree", "klt", "label_en",
+                       "merged_ids"])
     triples = dkplm.pseudo_token_triples(tail.chosen, scored, entity_index, relation_index,
                                          config.max_triples_per_entity)
     _write_tsv(out / "dkplm_triples.tsv", triples, header=["entity", "role", "head", "relation", "tail"])
@@ -214,5 +233,7 @@ def _write_dkplm(out: Path, workspace: Workspace, entities: pa.Table, scored: pa
                                            set(tail.chosen))
     return {"long_tail_entities": len(tail.chosen), "pseudo_token_triples": len(triples),
             "marked_mentions": marked, "frequency_threshold": round(tail.frequency_threshold, 4),
-            "semantic_importance": source,
-            "formula": "KLT(e) = 1[Freq(e) < R_freq] * SI(e) * KC(e); chosen: KLT(e) > mean KLT"}
+            "semantic_importance": source, "values_skipped": tail.values_skipped,
+            "duplicates_merged": sum(len(rows) for rows in tail.merged.values()),
+            "formula": "KLT(e) = 1[Freq(e) < R_freq] * SI(e) * KC(e); chosen: KLT(e) > mean KLT, named entities "
+                       "only (no dates, numbers, measures), one per name up to case, spacing and punctuation"}

@@ -15,3 +15,6 @@ class ExportConfig(BaseModel):
     long_tail_max_frequency: float | None = Field(default=None, gt=0)
     #: Kept facts exported per long-tail entity for its pseudo token (best filter score first).
     max_triples_per_entity: int = Field(default=16, gt=0)
+    #: Licence of the source texts, for the data card (e.g. "CC BY-SA 4.0"). None: a LICENSE file or a
+    #: README sentence about the licence beside the sources is quoted, else the card says "unknown".
+    source_licence: str | None = None

@@ -10,7 +10,12 @@ them with a "pseudo token" built from their relation triples. Its score is
 
     \\mathrm{KLT}(e) = \\mathbb{1}[\\mathrm{Freq}(e) < R_{freq}] \\cdot \\mathrm{SI}(e) \\cdot \\mathrm{KC}(e)
 
-and the entities whose KLT is above the mean KLT of all entities are kept.
+and the entities whose KLT is above the mean KLT of all entities are kept,
+if they are named entities: values (type DATE or QUANTITY, or a label that
+starts with a digit or has no letter: "2900.0 metres", "১৯৭১") have no
+pseudo token to learn, and entities whose labels differ only in case,
+spacing or punctuation ("Visva-Bharati", "Visva Bharati") are one
+long-tail entry, the best scored, listing the others in ``merged_ids``.
 Here:
 
 * ``Freq(e)``: mentions of ``e`` in the corpus (``entities.frequency``);
@@ -32,7 +37,7 @@ Files (ids are the line numbers of ``entity2id.txt``/``relation2id.txt``,
 so they index ``entity_emb.txt``/``rel_emb.txt``):
 
 * ``dkplm_long_tail.tsv``: ``entity_id, id, label, frequency,
-  semantic_importance, degree, klt``, best first;
+  semantic_importance, degree, klt, label_en, merged_ids``, best first;
 * ``dkplm_triples.tsv``: ``entity, role, head, relation, tail`` (ids) for
   each long-tail entity's kept facts, up to ``max_triples_per_entity``, by
   filter score: the triples its pseudo token is made of (head role: the
@@ -49,8 +54,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +82,24 @@ class LongTail:
     chosen: list[int]  # entity ids (row numbers), best first
     frequency_threshold: float
     semantic_importance_source: str
+    merged: dict[int, list[int]] = field(default_factory=dict)  # chosen row -> rows of the same name it stands for
+    values_skipped: int = 0  # value-like entities that scored above the mean
+
+
+_VALUE_TYPES = {"DATE", "QUANTITY"}
+
+
+def is_value(label: str | None, entity_type: str | None) -> bool:
+    """A date, number or measure rather than a named entity (no pseudo token to learn for it)."""
+    text = (label or "").strip()
+    return (entity_type or "").upper() in _VALUE_TYPES or not text or text[0].isdigit() \
+        or not any(ch.isalpha() for ch in text)
+
+
+def name_key(label: str | None) -> str:
+    """Labels equal up to case, spacing and punctuation share a key."""
+    text = unicodedata.normalize("NFKC", label or "").casefold()
+    return "".join(ch for ch in text if ch.isalnum() or unicodedata.category(ch).startswith("M"))
 
 
 def _sentence_window(text: str, start: int, end: int) -> tuple[int, int]:
@@ -128,8 +152,23 @@ def long_tail_entities(entities: pa.Table, facts: list[tuple[str, str, str]], in
     threshold = float(frequency.mean()) if max_frequency is None and len(frequency) else float(max_frequency or 0)
     klt = (frequency < threshold) * si * degree
     mean = float(klt.mean()) if len(klt) else 0.0
-    chosen = sorted((int(i) for i in np.flatnonzero(klt > mean)), key=lambda i: (-klt[i], i))
-    return LongTail(frequency, si, degree, klt, chosen, threshold, si_source)
+    above = sorted((int(i) for i in np.flatnonzero(klt > mean)), key=lambda i: (-klt[i], i))
+    names = entities.column("label").to_pylist() if "label" in entities.column_names else [None] * len(frequency)
+    types = entities.column("type").to_pylist() if "type" in entities.column_names else [None] * len(frequency)
+    chosen, merged, by_key, values = [], {}, {}, 0
+    for i in above:
+        if names[i] is not None and is_value(names[i], types[i]):
+            values += 1
+            continue
+        key = name_key(names[i]) if names[i] is not None else str(i)
+        if key in by_key:  # a better-scored entity of the same name is already chosen
+            merged[by_key[key]].append(i)
+            continue
+        by_key[key] = i
+        merged[i] = []
+        chosen.append(i)
+    return LongTail(frequency, si, degree, klt, chosen, threshold, si_source,
+                    {i: rows for i, rows in merged.items() if rows}, values)
 
 
 def pseudo_token_triples(chosen: list[int], scored_edges: pa.Table, entity_index: dict[str, int],
