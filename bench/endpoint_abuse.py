@@ -35,7 +35,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,12 +42,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from bench.sparql_load import _client, _free_port, _wait  # noqa: E402
-from bench.store_synthetic import synthetic_tables  # noqa: E402
-from kg_store.api import run_store  # noqa: E402
-from kg_store.vocab import Vocab  # noqa: E402
-from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES  # noqa: E402
-from pipeline.workspace import Workspace  # noqa: E402
+from bench.sparql_load import _client, _free_port, _wait, synthetic_store  # noqa: E402
 
 PATHOLOGICAL = [
     "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?f",
@@ -119,15 +113,7 @@ def main() -> None:
     parser.add_argument("--max-memory", type=int, default=256, help="MB")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-endpoint-abuse-") as tmp:
-        workspace = Workspace(Path(tmp) / "ws")
-        tables = synthetic_tables(args.quads)
-        for name, table, schema in zip(("entities", "scored_edges", "documents"), tables,
-                                       (ENTITIES, SCORED_EDGES, DOCUMENTS)):
-            workspace.write(name, table, schema)
-        quads = run_store(workspace)["quads"]
-        entity_ns = Vocab().entity_ns
-        paths = [f"/query?query={quote(f'SELECT ?p ?o WHERE {{ <{entity_ns}{e}> ?p ?o }} LIMIT 100')}"
-                 for e in tables[0].column("entity_id").to_pylist()]
+        workspace, quads, paths = synthetic_store(Path(tmp), args.quads)
         port = _free_port()
         log = (Path(tmp) / "serve.log").open("wb")
         server = subprocess.Popen(

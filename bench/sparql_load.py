@@ -47,6 +47,19 @@ from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
 
 
+def synthetic_store(folder: Path, quads: int) -> tuple[Workspace, int, list[str]]:
+    """A workspace with a store of about ``quads`` quads, its quad count, and one lookup path per entity."""
+    workspace = Workspace(folder / "ws")
+    tables = synthetic_tables(quads)
+    for name, table, schema in zip(("entities", "scored_edges", "documents"), tables,
+                                   (ENTITIES, SCORED_EDGES, DOCUMENTS), strict=True):
+        workspace.write(name, table, schema)
+    entity_ns = Vocab().entity_ns
+    paths = [f"/query?query={quote(f'SELECT ?p ?o WHERE {{ <{entity_ns}{e}> ?p ?o }} LIMIT 100')}"
+             for e in tables[0].column("entity_id").to_pylist()]
+    return workspace, run_store(workspace)["quads"], paths
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -145,15 +158,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="kg serve --workers (default 2: one per core here)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-sparql-load-") as tmp:
-        workspace = Workspace(Path(tmp) / "ws")
-        tables = synthetic_tables(args.quads)
-        for name, table, schema in zip(("entities", "scored_edges", "documents"), tables,
-                                       (ENTITIES, SCORED_EDGES, DOCUMENTS)):
-            workspace.write(name, table, schema)
-        quads = run_store(workspace)["quads"]
-        entity_ns = Vocab().entity_ns
-        paths = [f"/query?query={quote(f'SELECT ?p ?o WHERE {{ <{entity_ns}{e}> ?p ?o }} LIMIT 100')}"
-                 for e in tables[0].column("entity_id").to_pylist()]
+        workspace, quads, paths = synthetic_store(Path(tmp), args.quads)
         port = _free_port()
         log = (Path(tmp) / "serve.log").open("wb")  # it logs every request: a pipe would fill and stall it
         server = subprocess.Popen(
