@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
 
 from pipeline.config import PipelineConfig
+from pipeline.logs import stage_done
 from pipeline.schema import (
     DOCUMENTS,
     EXTRACT_FAILURES,
@@ -219,10 +221,13 @@ def _build(inputs: list[str], workspace: str, config: PipelineConfig, force: boo
         return previous
     Workspace(workspace).remove("run.json")  # first: from here on the workspace is not a finished run
     progress = _progress_bar()
+    started = time.monotonic()
     ingested = ingest_task(inputs, workspace, config)
+    stage_done("ingest", ingested, started)
     check_removals_task(workspace, config, allow_removals)
     pending = plan_extract_task(workspace, config)
     progress.update(2)
+    started = time.monotonic()
     size = config.extract.batch_size
     batches = [(i, start, min(start + size, pending)) for i, start in enumerate(range(0, pending, size))]
     futures = extract_task.map(
@@ -241,13 +246,22 @@ def _build(inputs: list[str], workspace: str, config: PipelineConfig, force: boo
         progress.set_postfix_str(stage.name)
         summary[key] = stage(workspace, config)
         progress.update()
+        if key == "extraction":  # one line for the mapped batches and their collection
+            stage_done("extract", {**summary[key], "documents": pending, "batches": len(batches), "routes": routes},
+                       started)
+        else:
+            stage_done(stage.name, summary[key], started)
+        started = time.monotonic()
     summary["export"] = export_task(workspace, config, summary)  # the data card names the models used
+    stage_done("export", summary["export"], started)
     progress.update()
+    started = time.monotonic()
     summary["report"] = report_task(workspace, summary)
+    stage_done("report", summary["report"], started)
     progress.update()
     progress.close()
     Workspace(workspace).write_json("run.json", summary)  # written last: it marks the run complete
-    logging.getLogger(__name__).info("build-kg finished: %s", summary)
+    logging.getLogger(__name__).debug("build-kg finished: %s", summary)  # kg build prints it (once) on stdout
     return summary
 
 
@@ -313,6 +327,7 @@ def run_build(
     """
     from flows.ephemeral import start_temporary_server
     from pipeline.incremental import build_fingerprint
+    from pipeline.logs import quiet_console
     from pipeline.preflight import preflight
 
     preflight(inputs, config)
@@ -320,6 +335,7 @@ def run_build(
     if not force and (previous := _unchanged(workspace, build_fingerprint(inputs, config), config)):
         return previous
     runner = _task_runner(config)
+    quiet_console()  # before Prefect's server announces itself
     with Workspace(workspace).lock():  # the flow takes it again: same process, so it passes
         start_temporary_server()
         return build_kg.with_options(task_runner=runner)(inputs=inputs, workspace=workspace, config=config,

@@ -1,7 +1,7 @@
 """The explorer in a real headless Chromium (issue 18), over a graph built by a real `kg build`.
 
 The graph is the two Tagore documents of examples/corpus (English and
-Bangla), built once for the module; set ``KG_EXPLORER_WORKSPACE`` to a
+Bangla), built once per session (tests/tagore_build.py); set ``KG_EXPLORER_WORKSPACE`` to a
 built workspace (e.g. ``kg-workspace`` after ``make demo``) to test that
 instead. Screenshots go to ``test-artifacts/explorer/`` (or
 ``$KG_TEST_ARTIFACTS/explorer``). Skipped only when no Chromium is
@@ -10,7 +10,6 @@ installed (``.ci/run`` installs the Debian package).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port, wait_http
+from tests.tagore_build import tagore_build  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = next((p for p in (os.environ.get("KG_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
@@ -32,24 +32,11 @@ ARTIFACTS = Path(os.environ.get("KG_TEST_ARTIFACTS", ROOT / "test-artifacts")) /
 BENGALI = re.compile("[\u0964\u0965\u0980-\u09ff]")
 
 
-def _corpus_lines(*ids: str) -> list[str]:
-    lines = [line for f in sorted((ROOT / "examples" / "corpus").glob("*.jsonl"))
-             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [line for line in lines if json.loads(line)["id"] in ids]
-
-
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
+def workspace(request) -> Path:
     if os.environ.get("KG_EXPLORER_WORKSPACE"):
         return Path(os.environ["KG_EXPLORER_WORKSPACE"])
-    root = tmp_path_factory.mktemp("tagore")
-    corpus = root / "tagore.jsonl"
-    corpus.write_text("\n".join(_corpus_lines("en-01", "bn-01")) + "\n", encoding="utf-8")
-    env = {**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
-    build = subprocess.run([sys.executable, "-m", "pipeline.cli", "build", str(corpus), "--workspace", str(root / "ws")],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert build.returncode == 0, build.stderr[-3000:]
-    return root / "ws"
+    return request.getfixturevalue("tagore_build").workspace
 
 
 @pytest.fixture(scope="module")
