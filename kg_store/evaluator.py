@@ -213,8 +213,7 @@ class EvaluatorPool:
         self._watch_task: asyncio.Task | None = None
         self._context = multiprocessing.get_context("forkserver")
         # Children fork with these loaded; the forkserver itself starts clean (no store handles, no threads).
-        self._context.set_forkserver_preload(["kg_store.evaluator", "kg_store.api", "kg_store.http",
-                                              "kg_store.explorer"])
+        self._context.set_forkserver_preload(["kg_store.evaluator", "kg_store.api", "kg_store.http"])
 
     # -- life -------------------------------------------------------------
     async def start(self) -> None:

@@ -38,13 +38,12 @@ from urllib.parse import quote, urlencode
 
 from kg_store.base import Store
 from kg_store.formats import to_python
-from kg_store.vocab import RDF, SKOS
+from kg_store.vocab import ENTITY_SEGMENT, RDF, SKOS
 
 Reply = tuple[int, str, dict[str, str], bytes]
 
 _HTML, _JSON = "text/html; charset=utf-8", "application/json; charset=utf-8"
-#: An entity id as it appears in an IRI path segment (what kg_store.iri mints): nothing that could end an IRI.
-ENTITY_ID = re.compile(r"^[A-Za-z0-9._~%-]{1,200}$")
+ENTITY_ID = re.compile(ENTITY_SEGMENT)
 _MAX_QUERY_CHARS = 100
 _CANDIDATES = 5000  # label rows a search ranks at most
 _FACTS = 500  # assertions per direction on an entity page

@@ -48,6 +48,7 @@ import contextlib
 import functools
 import hmac
 import logging
+import re
 import resource
 import signal
 import socket
@@ -64,14 +65,15 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from pipeline.errors import ConfigError, KGError, QueryError
 from kg_store.base import Store
 from kg_store.evaluator import EvaluationRefused, EvaluatorPool
-from kg_store.explorer import ENTITY_ID
 from kg_store.page import page
+from kg_store.vocab import ENTITY_SEGMENT
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 _TEXT = "text/plain; charset=utf-8"
 _STATIC_DIR = Path(__file__).parent / "static"
+_ENTITY_ID = re.compile(ENTITY_SEGMENT)
 #: What ``GET /static/NAME`` serves: nothing else is read from disk.
 _STATIC_TYPES = {
     "explorer.css": "text/css; charset=utf-8",
@@ -162,7 +164,7 @@ class _App:
     def __init__(self, store: Store, pool: EvaluatorPool, update_token: str | None, limits: Limits) -> None:
         self.store, self.pool, self.update_token, self.limits = store, pool, update_token or None, limits
         self._update_lock = asyncio.Lock()
-        self._static = {name: (ctype, (_STATIC_DIR / name).read_bytes()) for name, ctype in _STATIC_TYPES.items()}
+        self._static: dict[str, bytes] = {}  # read on first use: a SPARQL-only server never holds the font
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -174,9 +176,12 @@ class _App:
                 params = await self._params(scope, receive, headers)
                 status, ctype, extra, body = HTTPStatus.OK, "text/html; charset=utf-8", {}, page(params.get("query"), self.store.vocab.entity_ns)
             elif path.startswith("/static/") and method in ("GET", "HEAD"):
-                if path[len("/static/"):] not in self._static:
+                name = path[len("/static/"):]
+                if name not in _STATIC_TYPES:
                     raise _Refusal(HTTPStatus.NOT_FOUND, "Not found.")
-                ctype, body = self._static[path[len("/static/"):]]
+                if name not in self._static:
+                    self._static[name] = (_STATIC_DIR / name).read_bytes()
+                ctype, body = _STATIC_TYPES[name], self._static[name]
                 status, extra = HTTPStatus.OK, {"Cache-Control": "max-age=3600"}
             elif path.startswith("/entity/") and method in ("GET", "HEAD"):
                 status, ctype, extra, body = await self._explore("entity", {"id": self._entity_id(scope)}, headers)
@@ -264,7 +269,7 @@ class _App:
         # The raw path keeps the id's percent escapes, which are part of the entity IRI.
         raw = scope.get("raw_path") or scope["path"].encode("utf-8")
         entity_id = raw.decode("latin-1").split("?", 1)[0][len("/entity/"):]
-        if not ENTITY_ID.match(entity_id):
+        if not _ENTITY_ID.match(entity_id):
             raise _Refusal(HTTPStatus.NOT_FOUND, f"No entity {unquote(entity_id)[:200]!r}: entity ids are IRI path "
                            f"segments (letters, digits, . _ ~ - and %-escapes).")
         return entity_id

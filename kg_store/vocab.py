@@ -27,6 +27,10 @@ SKOS_ALT_LABEL = NamedNode(SKOS + "altLabel")
 
 DEFAULT_BASE_IRI = "https://kg-pipeline.example.org/"
 
+#: An entity id as it stands in an IRI path segment (what kg_store.iri mints): nothing that could end an
+#: IRI or a SPARQL term, so ``/entity/{id}`` can be checked without loading the explorer.
+ENTITY_SEGMENT = r"^[A-Za-z0-9._~%-]{1,200}$"
+
 #: Terms of the ``kg:`` ontology. Anything else is a typo, not a new term.
 KG_TERMS = (
     "Assertion",

@@ -7,7 +7,7 @@ import pyarrow as pa
 from kg_store.oxigraph import OxigraphStore
 from kg_store.quads import tables_to_quads, with_evidence
 from pipeline.schema import DOCUMENTS, SCORED_EDGES, from_rows
-from conftest import edge, make_tables
+from tests.kg_store.conftest import edge, make_tables
 
 EVIDENCE = """SELECT ?evidence ?ss ?se ?os ?oe WHERE {
   ?a kg:evidence ?evidence . OPTIONAL { ?a kg:subjectStart ?ss ; kg:subjectEnd ?se ; kg:objectStart ?os ; kg:objectEnd ?oe }

@@ -22,7 +22,7 @@ from kg_store.oxigraph import OxigraphStore
 from kg_store.quads import tables_to_quads
 from kg_store.server import make_server
 from pipeline.schema import ENTITIES, SCORED_EDGES, from_rows
-from conftest import edge, entity, make_tables
+from tests.kg_store.conftest import edge, entity, make_tables
 
 HOSTILE = '<script>alert("x")</script>'
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, wait_http
+from tests.kg_store.conftest import free_port, wait_http
 from tests.tagore_build import tagore_build  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
