@@ -446,7 +446,7 @@ def write_report(ws: Workspace, summary: dict) -> Path:
 <h3>Kept, lowest scores</h3>{_facts_table(k.kept_examples, score=True)}
 <h3>Dropped, highest scores</h3>{_facts_table(k.dropped_examples, score=True)}
 <h2 id="quality">Quality estimates</h2>{quality_html}
-<h2 id="quarantine">Quarantine</h2>{quarantine_html}
+<h2 id="quarantine">Quarantined sources</h2>{quarantine_html}
 <h2 id="run">The run</h2><p class=muted>Workspace {_e(ws.root)}</p><table>{run}</table>{figures}</body></html>"""
     path = ws.root / "report.html"
     path.write_text(page, encoding="utf-8")
