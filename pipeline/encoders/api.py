@@ -50,7 +50,7 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 def set_threads(threads: int | None = None) -> int:
     """One thread setting for every torch stage: ``KG_THREADS`` or the CPUs this process may use."""
-    threads = threads or int(os.environ.get("KG_THREADS", 0)) or len(os.sched_getaffinity(0))
+    threads = threads or int(os.environ.get("KG_THREADS", "0")) or len(os.sched_getaffinity(0))
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads

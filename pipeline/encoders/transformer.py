@@ -64,17 +64,8 @@ class TransformerEncoder(nn.Module):
             x = block(x, mask)
         return x
 
-    def with_blocks(self, blocks: nn.ModuleList) -> "TransformerEncoder":
-        """A new encoder over other blocks that shares this one's embeddings (nothing here is changed)."""
-        clone = TransformerEncoder.__new__(TransformerEncoder)
-        nn.Module.__init__(clone)
-        clone.cfg = self.cfg
-        clone.word, clone.pos, clone.token_type, clone.eln = self.word, self.pos, self.token_type, self.eln
-        clone.blocks = blocks
-        return clone
-
     @classmethod
-    def from_e5_file(cls, source: E5File, layers: int | None = None) -> "TransformerEncoder":
+    def from_e5_file(cls, source: E5File, layers: int | None = None) -> TransformerEncoder:
         cfg = source.config
         model = cls(cfg, 0)
         h = cfg.hidden

@@ -1,8 +1,9 @@
 """Bangla extraction: trained NER plus gazetteer mentions, pattern relations, typed co-occurrence.
 
 Mentions come from the bilingual lexicon (longest match, after case-suffix
-stripping) and from the project's own Bangla NER (``kg train ner --lang bn``,
-shipped in ``pipeline/resources/bn_ner``). A mention's case ending is cut
+stripping) and from the project's own Bangla NER, a tagger fine-tuned on
+multilingual-e5-small (:mod:`pipeline.ner.tagger`; ``kg train ner --lang bn``
+reproduces the one shipped in ``pipeline/resources/bn_ner``). A mention's case ending is cut
 off its text ("বাংলাদেশের" -> "বাংলাদেশ") so that inflected forms of one
 name meet in the link stage.
 
@@ -24,9 +25,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from importlib import resources
 
-from pipeline.errors import ModelNotFoundError
 from pipeline.extract.base import Extraction, extractors
 from pipeline.extract.cooccurrence import (
     Candidate,
@@ -40,7 +39,7 @@ from pipeline.lexicon import (
     strip_bangla_suffix,
     use_stem_norms,
 )
-from pipeline.ner.vectors import use_norm_keys
+from pipeline.ner.tagger import bundled_tagger_path
 from pipeline.schema import coarse_type
 
 log = logging.getLogger(__name__)
@@ -69,26 +68,20 @@ DIRECTION_WORDS = frozenset({"উত্তর", "দক্ষিণ", "পূর
 
 
 def bundled_ner_path() -> str:
-    return str(resources.files("pipeline") / "resources" / "bn_ner")
+    return str(bundled_tagger_path())
 
 
 @lru_cache(maxsize=4)
 def load_bangla_pipeline(path: str | None = None):
-    """The trained Bangla NER with sentence splitting in front."""
+    """spaCy's Bangla tokenizer with stem NORMs, sentence splitting, then the encoder NER tagger."""
     import spacy
 
-    source = path or bundled_ner_path()
-    try:
-        nlp = spacy.load(source)
-    except (OSError, ValueError) as err:
-        raise ModelNotFoundError(
-            f"No Bangla NER model at {source} ({err}). Train one with "
-            f"`kg train ner --lang bn --data bn_ner.jsonl --output {source}` or set extract.bangla_ner_path."
-        ) from None
-    use_stem_norms(nlp)  # the model was trained on stem NORMs; spaCy does not save the getter
-    use_norm_keys(nlp)  # nor the key attribute of its word vectors
+    import pipeline.ner.component  # noqa: F401  (registers the kg_encoder_ner factory)
+
+    nlp = spacy.blank("bn")
+    use_stem_norms(nlp)  # gazetteer lookups meet inflected forms ("ঢাকার" -> "ঢাকা")
     add_sentence_splitting(nlp)
-    log.info("Bangla NER %s (test F1 %s)", source, nlp.meta.get("performance", {}).get("test_f1"))
+    nlp.add_pipe("kg_encoder_ner", config={"path": path})
     return nlp
 
 

@@ -1,1 +1,1 @@
-"""Training of the project's own NER pipelines (``kg train ner``)."""
+"""Named-entity recognition on the multilingual encoder: the tagger, its training (``kg train ner``), gold data."""
