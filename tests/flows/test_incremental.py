@@ -166,5 +166,6 @@ def test_kill_9_midway_then_rerun_equals_a_clean_build(corpus, tmp_path, prefect
     gone, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, f"outlived kg: {[c.cmdline() for c in alive]}"
 
-    subprocess.run([*command, str(crashed)], cwd=ROOT, check=True, capture_output=True)
+    rerun = subprocess.run([*command, str(crashed)], cwd=ROOT, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert store_quads(crashed) == store_quads(clean)

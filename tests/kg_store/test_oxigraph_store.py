@@ -12,7 +12,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from kg_store.base import QueryResult
 from kg_store.oxigraph import OxigraphStore
-from kg_store.quads import document_quads, tables_to_quads
+from kg_store.quads import document_quads, tables_to_quads, with_evidence
 from kg_store.timeouts import QueryTimeoutError
 from pipeline.errors import QueryError, StoreError
 
@@ -64,10 +64,10 @@ def test_dropped_edges_are_assertions_not_facts(store) -> None:
 def test_replace_documents_removes_stale_facts(store, table_maker, edge_row) -> None:
     before = store.count_quads()
     _, edges, documents = table_maker()
-    store.replace_documents(["d1", "d2"], document_quads(documents, edges))
+    store.replace_documents(["d1", "d2"], document_quads(documents, with_evidence(edges, documents)))
     assert store.count_quads() == before  # same content: replacing is idempotent
     _, edges, documents = table_maker([edge_row("x9", "rahim", "lived in", "dhaka", "d1", True)])
-    store.replace_documents(["d1"], document_quads(documents.slice(0, 1), edges))
+    store.replace_documents(["d1"], document_quads(documents.slice(0, 1), with_evidence(edges, documents.slice(0, 1))))
     facts = {p.rsplit("/", 1)[-1] for _, p, _ in store.query(FACTS).values()}
     assert facts == {"livedIn", "অবস্থিত"}  # d1's old fact is gone, d2's is untouched
     assert not store.query("ASK { ?a kg:predicate rel:wasBornIn }").boolean  # and its provenance

@@ -6,7 +6,7 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from kg_store.oxigraph import OxigraphStore
-from kg_store.quads import document_quads, tables_to_quads
+from kg_store.quads import document_quads, tables_to_quads, with_evidence
 from kg_store.remote import RemoteStore, insert_data
 from pipeline.errors import EndpointError, QueryError
 
@@ -39,7 +39,7 @@ def test_load_query_and_idempotence(remote, tables) -> None:
 def test_replace_documents(remote, table_maker, edge_row) -> None:
     remote.load_quads(tables_to_quads(*table_maker()))
     _, edges, documents = table_maker([edge_row("x9", "rahim", "lived in", "dhaka", "d1", True)])
-    remote.replace_documents(["d1"], document_quads(documents.slice(0, 1), edges))
+    remote.replace_documents(["d1"], document_quads(documents.slice(0, 1), with_evidence(edges, documents.slice(0, 1))))
     assert remote.query("ASK { ?s rel:livedIn ?o }").boolean
     assert not remote.query("ASK { ?s rel:wasBornIn ?o }").boolean
     assert remote.query("ASK { ?s rel:অবস্থিত ?o }").boolean  # d2 untouched
