@@ -40,24 +40,18 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.store_synthetic import synthetic_tables  # noqa: E402
-from kg_store.api import run_store  # noqa: E402
+from bench.store_synthetic import synthetic_workspace  # noqa: E402
 from kg_store.vocab import Vocab  # noqa: E402
-from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
 
 
 def synthetic_store(folder: Path, quads: int) -> tuple[Workspace, int, list[str]]:
     """A workspace with a store of about ``quads`` quads, its quad count, and one lookup path per entity."""
-    workspace = Workspace(folder / "ws")
-    tables = synthetic_tables(quads)
-    for name, table, schema in zip(("entities", "scored_edges", "documents"), tables,
-                                   (ENTITIES, SCORED_EDGES, DOCUMENTS), strict=True):
-        workspace.write(name, table, schema)
+    workspace, entities, count = synthetic_workspace(folder / "ws", quads)
     entity_ns = Vocab().entity_ns
     paths = [f"/query?query={quote(f'SELECT ?p ?o WHERE {{ <{entity_ns}{e}> ?p ?o }} LIMIT 100')}"
-             for e in tables[0].column("entity_id").to_pylist()]
-    return workspace, run_store(workspace)["quads"], paths
+             for e in entities.column("entity_id").to_pylist()]
+    return workspace, count, paths
 
 
 def _free_port() -> int:

@@ -77,3 +77,19 @@ def synthetic_tables(quads_target: int = 1_000_000, seed: int = 0) -> tuple[pa.T
         schema=DOCUMENTS,
     )
     return entities, edges, documents
+
+
+def synthetic_workspace(folder, quads_target: int, seed: int = 0):
+    """A workspace at ``folder`` holding :func:`synthetic_tables` and a store loaded from them.
+
+    Returns the workspace, the entities table (for lookups by entity id) and the store's quad count.
+    """
+    from kg_store.api import run_store
+    from pipeline.workspace import Workspace
+
+    workspace = Workspace(folder)
+    tables = synthetic_tables(quads_target, seed)
+    for name, table, schema in zip(("entities", "scored_edges", "documents"), tables,
+                                   (ENTITIES, SCORED_EDGES, DOCUMENTS), strict=True):
+        workspace.write(name, table, schema)
+    return workspace, tables[0], run_store(workspace)["quads"]

@@ -9,9 +9,7 @@ import sys
 
 import pytest
 
-from bench.store_synthetic import synthetic_tables
-from kg_store.api import run_store
-from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES
+from bench.store_synthetic import synthetic_workspace
 from pipeline.workspace import Workspace
 from tests.conftest import EXAMPLE_CORPUS, ROOT
 
@@ -51,11 +49,7 @@ def test_issue17_verbose_adds_the_traceback(tmp_path) -> None:
 
 
 def test_issue17_query_into_a_closed_pipe_exits_quietly(tmp_path) -> None:
-    ws = Workspace(tmp_path / "ws")
-    for name, table, schema in zip(("entities", "scored_edges", "documents"), synthetic_tables(20_000, 0),
-                                   (ENTITIES, SCORED_EDGES, DOCUMENTS)):
-        ws.write(name, table, schema)
-    run_store(ws)
+    ws, _, _ = synthetic_workspace(tmp_path / "ws", 20_000)
     # `kg query ... | head -1`: far more than a pipe buffer of output, and the reader leaves after one line.
     command = (f"{sys.executable} -m pipeline.cli query 'SELECT * {{ ?s ?p ?o }}' --store {ws.store_dir} "
                f"--format csv --limit 20000 | head -1")

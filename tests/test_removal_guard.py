@@ -6,25 +6,25 @@ import pyarrow as pa
 import pytest
 from prefect.states import Failed
 
-from bench.store_synthetic import synthetic_tables
-from flows.build_kg import embed_task, export_task, featurize_task, ingest_task, store_task
-from kg_store.api import run_store
+from bench.store_synthetic import synthetic_workspace
+from flows.build_kg import (
+    embed_task,
+    export_task,
+    featurize_task,
+    ingest_task,
+    store_task,
+)
 from pipeline.config import PipelineConfig
 from pipeline.errors import EndpointError, RemovalRefusedError
 from pipeline.incremental import check_removals, keep_unread
-from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES, from_rows
+from pipeline.schema import DOCUMENTS, from_rows
 from pipeline.workspace import Workspace
 
 
 @pytest.fixture
 def stored(tmp_path) -> Workspace:
     """A workspace whose store holds the synthetic documents of its tables."""
-    ws = Workspace(tmp_path / "ws")
-    for name, table, schema in zip(("entities", "scored_edges", "documents"), synthetic_tables(2_000, 0),
-                                   (ENTITIES, SCORED_EDGES, DOCUMENTS)):
-        ws.write(name, table, schema)
-    run_store(ws)
-    return ws
+    return synthetic_workspace(tmp_path / "ws", 2_000)[0]
 
 
 def _keep(ws: Workspace, share: float) -> int:
