@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from pipeline.encoders import Encoder, load_encoder
-from pipeline.encoders.transformer import load_block
+from pipeline.encoders.transformer import Block, load_block
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,11 @@ class TaggerConfig:
 class TaggerHead(nn.Module):
     """The trained part: ``tuned`` transformer blocks and a linear layer over BIO tags."""
 
-    def __init__(self, encoder: Encoder, cfg: TaggerConfig, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: Encoder, cfg: TaggerConfig, dropout: float = 0.1, pretrained: bool = True) -> None:
         super().__init__()
-        # Start from the pretrained blocks that follow the frozen ones (a loaded tagger overwrites them).
-        self.blocks = nn.ModuleList(load_block(encoder.source, cfg.frozen + n) for n in range(cfg.tuned))
+        # Training starts from the pretrained blocks that follow the frozen ones; a saved tagger brings its own.
+        self.blocks = nn.ModuleList(load_block(encoder.source, cfg.frozen + n) if pretrained else Block(encoder.source.config)
+                                    for n in range(cfg.tuned))
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(encoder.dim, len(cfg.labels))
 
@@ -123,11 +124,11 @@ class TaggerHead(nn.Module):
 class Tagger:
     """Frozen encoder blocks + a trained :class:`TaggerHead`; ``predict`` gives entity spans per text."""
 
-    def __init__(self, cfg: TaggerConfig, head: TaggerHead | None = None, *, device: str = "auto",
-                 precision: str = "fp32") -> None:
+    def __init__(self, cfg: TaggerConfig, *, device: str = "auto", precision: str = "fp32",
+                 pretrained: bool = True) -> None:
         self.cfg = cfg
         self.encoder = load_encoder(cfg.encoder, device, cfg.frozen)
-        self.head = (head or TaggerHead(self.encoder, cfg)).to(self.encoder.device)
+        self.head = TaggerHead(self.encoder, cfg, pretrained=pretrained).to(self.encoder.device)
         self.precision = resolve_precision(precision, self.encoder.device)
 
     def frozen_states(self, texts: list[str]):
@@ -177,11 +178,10 @@ class Tagger:
 
         path = Path(path)
         info = json.loads((path / CONFIG).read_text(encoding="utf-8"))
-        tagger = cls(TaggerConfig(**info["config"]), device=device, precision=precision)
+        tagger = cls(TaggerConfig(**info["config"]), device=device, precision=precision, pretrained=False)
         state = {k: v.float() for k, v in load_file(path / WEIGHTS).items()}
         tagger.head.load_state_dict(state)
         tagger.head.eval()
-        tagger.meta = info
         return tagger
 
 
