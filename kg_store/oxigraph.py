@@ -60,6 +60,18 @@ class _ChunkReader(io.RawIOBase):
         return n
 
 
+def _open_read_only(path: Path) -> ox.Store:
+    try:
+        return ox.Store.read_only(str(path))
+    except RuntimeError as err:
+        if "Column family not found" not in str(err):
+            raise StoreError(f"Cannot open the store at {path}: {err}") from None
+    # A store killed while it was being created has its files but not all of RocksDB's column families,
+    # and holds nothing yet. A read-write open completes it (or fails on the lock if a writer holds it).
+    ox.Store(str(path))  # dropped at once, which releases the lock
+    return ox.Store.read_only(str(path))
+
+
 def _open(path: Path | None, read_only: bool) -> ox.Store:
     if path is None:
         if read_only:
@@ -68,7 +80,9 @@ def _open(path: Path | None, read_only: bool) -> ox.Store:
     if read_only and not (path / "CURRENT").exists():
         raise StoreError(f"No store at {path}. Build one first (`kg build`), or point --store at an existing store.")
     try:
-        return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        if read_only:
+            return _open_read_only(path)
+        return ox.Store(str(path))
     except OSError as err:
         message = str(err)
         if "lock" not in message.lower():

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
@@ -184,3 +185,17 @@ def test_dump_round_trips(store, tmp_path) -> None:
     assert len(quads) == store.count_quads()
     triples = list(parse(path=str(store.dump(tmp_path / "all.ttl")), format=RdfFormat.TURTLE))
     assert 0 < len(triples) <= len(quads)
+
+
+def test_a_store_killed_while_it_was_created_opens_empty_and_then_loads(tmp_path, tables) -> None:
+    """Regression (issue 17, seen in CI): a build killed while it created the store left a directory that
+    read-only opens rejected, so the next build's removal check failed instead of repairing it."""
+    import shutil
+
+    path = tmp_path / "store"
+    shutil.copytree(Path(__file__).parent / "data" / "half_created_store", path)
+    with OxigraphStore(path, read_only=True) as store:
+        assert store.count_quads() == 0 and store.document_ids() == set()
+    with OxigraphStore(path) as store:
+        store.load_quads(tables_to_quads(*tables))
+        assert store.count_quads() > 0

@@ -138,12 +138,14 @@ def serve(tmp_path, tables):
 def test_a_sort_past_its_deadline_is_stopped_not_only_answered(serve) -> None:
     """Was: 503 at the deadline, then memory grew ~0.7 GB/s as the sort ran on."""
     server = serve("--timeout", "0.5", "--max-memory", "0")
+    assert server.answers()  # warm: evaluators up, replicas open
+    idle = server.rss()
     response = httpx.get(f"{server.url}/query", params={"query": SORT_ALL}, timeout=30)
     assert response.status_code == 503 and "timed out after 0.5 s" in response.text
     at_answer = server.rss()
     time.sleep(1.0)
     assert server.rss() < at_answer + 20 * MB  # the evaluation is gone, not growing
-    assert server.rss() < 400 * MB and server.answers()
+    assert server.rss() < idle + 100 * MB and server.answers()  # (the sort alone passes 1 GB within a second)
 
 
 def test_timed_out_blocking_queries_free_their_slots(serve) -> None:
@@ -207,6 +209,8 @@ def test_a_bad_content_length_is_a_400_without_traceback(serve, length) -> None:
 def test_a_body_over_16_mb_is_a_413(serve, framing) -> None:
     """The 16 MB cap holds for a declared length and for a chunked body that has none."""
     shared = serve()
+    assert shared.answers()  # warm: evaluators up, replicas open
+    before = shared.rss()
     chunk = b"#" * MB
     with socket.create_connection(("127.0.0.1", shared.port), timeout=10) as sock:
         if framing == "sized":
@@ -216,7 +220,7 @@ def test_a_body_over_16_mb_is_a_413(serve, framing) -> None:
             sock.sendall(b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                          b"Transfer-Encoding: chunked\r\n\r\n")
             try:
-                for _ in range(40):  # 40 MB offered; the server must stop reading at 16
+                for _ in range(64):  # 64 MB offered; the server must stop reading at 16
                     sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             except (BrokenPipeError, ConnectionResetError):
                 pass
@@ -227,7 +231,9 @@ def test_a_body_over_16_mb_is_a_413(serve, framing) -> None:
         except (TimeoutError, ConnectionResetError):
             pass
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
-    assert shared.answers() and shared.rss() < 400 * MB
+    # The process tree (front, forkserver, evaluators) is ~400 MB whatever the body; 64 MB offered must not stay
+    # (reading stops at 16 MB; seen: +29 MB).
+    assert shared.answers() and shared.rss() < before + 40 * MB
 
 
 def test_head_has_the_get_headers_and_no_body(serve) -> None:
