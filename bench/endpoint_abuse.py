@@ -29,7 +29,6 @@ import collections
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from bench.sparql_load import _client, _free_port, _wait, synthetic_store  # noqa: E402
+from bench.sparql_load import _client, served, synthetic_store  # noqa: E402
 
 PATHOLOGICAL = [
     "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?f",
@@ -114,21 +113,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-endpoint-abuse-") as tmp:
         workspace, quads, paths = synthetic_store(Path(tmp), args.quads)
-        port = _free_port()
-        log = (Path(tmp) / "serve.log").open("wb")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "serve", "--store", str(workspace.store_dir), "--port", str(port),
-             "--workers", str(args.workers), "--timeout", str(args.timeout), "--max-memory", str(args.max_memory)],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log)
+        options = ("--workers", str(args.workers), "--timeout", str(args.timeout), "--max-memory", str(args.max_memory))
         peak, sampling = [0], threading.Event()
+        with served(workspace, Path(tmp), *options) as (port, server):
 
-        def sample() -> None:
-            while not sampling.is_set():
-                peak[0] = max(peak[0], _tree_rss(server.pid))
-                time.sleep(0.05)
+            def sample() -> None:
+                while not sampling.is_set():
+                    peak[0] = max(peak[0], _tree_rss(server.pid))
+                    time.sleep(0.05)
 
-        try:
-            _wait(port, server)
             _client(port, paths, time.monotonic() + 2, [], [], seed=-1)  # page the indexes in
             threading.Thread(target=sample, daemon=True).start()
             latencies = [_Stamped() for _ in range(args.clients)]
@@ -150,11 +143,7 @@ def main() -> None:
             for t in clients:
                 t.join()
             elapsed = time.monotonic() - started
-        finally:
             sampling.set()
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
         done = np.array([at for per_client in latencies for at, _ in per_client])
         ms = np.array([x for per_client in latencies for _, x in per_client]) * 1000
         during = ms[done <= abuse_end]

@@ -23,6 +23,7 @@ Usage: ``python bench/sparql_load.py [--quads 1000000] [--clients 16] [--seconds
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -52,6 +54,22 @@ def synthetic_store(folder: Path, quads: int) -> tuple[Workspace, int, list[str]
     paths = [f"/query?query={quote(f'SELECT ?p ?o WHERE {{ <{entity_ns}{e}> ?p ?o }} LIMIT 100')}"
              for e in entities.column("entity_id").to_pylist()]
     return workspace, count, paths
+
+
+@contextlib.contextmanager
+def served(workspace: Workspace, folder: Path, *options: str) -> Iterator[tuple[int, subprocess.Popen]]:
+    """``kg serve`` over the workspace's store on a free loopback port, ready; stopped on exit."""
+    port = _free_port()
+    with (folder / "serve.log").open("wb") as log:  # it logs every request: a pipe would fill and stall it
+        server = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "serve", "--store", str(workspace.store_dir), "--port", str(port),
+             *options], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log)
+        try:
+            _wait(port, server)
+            yield port, server
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def _free_port() -> int:
@@ -153,14 +171,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-sparql-load-") as tmp:
         workspace, quads, paths = synthetic_store(Path(tmp), args.quads)
-        port = _free_port()
-        log = (Path(tmp) / "serve.log").open("wb")  # it logs every request: a pipe would fill and stall it
-        server = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "serve", "--store", str(workspace.store_dir), "--port", str(port),
-             "--workers", str(args.workers)],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log)
-        try:
-            _wait(port, server)
+        with served(workspace, Path(tmp), "--workers", str(args.workers)) as (port, server):
             time.sleep(5 if args.workers > 1 else 0)  # the worker processes import and open their replicas
             warm: list[float] = []
             _client(port, paths, time.monotonic() + 2, warm, [], seed=-1)  # page the indexes in
@@ -176,10 +187,6 @@ def main() -> None:
                 t.join()
             elapsed = time.monotonic() - started
             server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
         ms = np.array([x for per_client in latencies for x in per_client]) * 1000
         print(json.dumps({
             "quads": quads, "workers": args.workers, "clients": args.clients, "seconds": round(elapsed, 1), "requests": int(ms.size),
