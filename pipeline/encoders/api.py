@@ -77,16 +77,20 @@ class Encoder:
     def batch(self, texts: list[str], *, max_tokens: int | None = None) -> Batch:
         """Pad a batch; content past ``max_tokens - 2`` is cut (callers that need it all window first)."""
         limit = (max_tokens or self.max_tokens) - 2
-        vocab = self.source.vocab
         encodings = [self.tokenizer.encode(t) for t in texts]
         encodings = [Encoding(e.ids[:limit], e.offsets[:limit]) for e in encodings]
-        width = max(len(e.ids) for e in encodings) + 2
-        ids = torch.full((len(texts), width), vocab.pad, dtype=torch.long)
-        mask = torch.zeros((len(texts), width), dtype=torch.long)
-        for row, enc in enumerate(encodings):
-            ids[row, :len(enc.ids) + 2] = torch.tensor([vocab.bos, *enc.ids, vocab.eos])
-            mask[row, :len(enc.ids) + 2] = 1
-        return Batch(ids.to(self.device), mask.to(self.device), encodings)
+        return Batch(*self._pad([e.ids for e in encodings]), encodings)
+
+    def _pad(self, contents: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``<s> content </s>`` per row, padded, and the attention mask, on the encoder's device."""
+        vocab = self.source.vocab
+        width = max(len(c) for c in contents) + 2
+        ids = torch.full((len(contents), width), vocab.pad, dtype=torch.long)
+        mask = torch.zeros((len(contents), width), dtype=torch.long)
+        for row, content in enumerate(contents):
+            ids[row, :len(content) + 2] = torch.tensor([vocab.bos, *content, vocab.eos])
+            mask[row, :len(content) + 2] = 1
+        return ids.to(self.device), mask.to(self.device)
 
     @torch.inference_mode()
     def embed(self, texts: list[str], *, prefix: str = "passage: ", batch_size: int = 32) -> torch.Tensor:
@@ -103,16 +107,9 @@ class Encoder:
         sums = torch.zeros((len(texts), self.dim), device=self.device)
         weights = torch.zeros(len(texts), device=self.device)
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][1]))  # length buckets pad little
-        vocab = self.source.vocab
         for start in range(0, len(order), batch_size):
             chunk = [pieces[i] for i in order[start:start + batch_size]]
-            width = max(len(ids) for _, ids in chunk) + 2
-            ids = torch.full((len(chunk), width), vocab.pad, dtype=torch.long)
-            mask = torch.zeros((len(chunk), width), dtype=torch.long)
-            for row, (_, content) in enumerate(chunk):
-                ids[row, :len(content) + 2] = torch.tensor([vocab.bos, *content, vocab.eos])
-                mask[row, :len(content) + 2] = 1
-            ids, mask = ids.to(self.device), mask.to(self.device)
+            ids, mask = self._pad([content for _, content in chunk])
             states = self.model(ids, mask)
             means = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
             for row, (text_index, content) in enumerate(chunk):
