@@ -60,14 +60,18 @@ class _ChunkReader(io.RawIOBase):
         return n
 
 
+#: What a read-only open says of a store killed while it was being created (both seen after SIGKILL).
+_HALF_CREATED = ("Column family not found", "Inserts are only possible on read-write instances")
+
+
 def _open_read_only(path: Path) -> ox.Store:
     try:
         return ox.Store.read_only(str(path))
     except RuntimeError as err:
-        if "Column family not found" not in str(err):
+        if not any(sign in str(err) for sign in _HALF_CREATED):
             raise StoreError(f"Cannot open the store at {path}: {err}") from None
-    # A store killed while it was being created has its files but not all of RocksDB's column families,
-    # and holds nothing yet. A read-write open completes it (or fails on the lock if a writer holds it).
+    # A store killed while it was being created lacks column families or its version record, and holds
+    # nothing yet. A read-write open completes it (or fails on the lock if a writer holds it).
     ox.Store(str(path))  # dropped at once, which releases the lock
     return ox.Store.read_only(str(path))
 
