@@ -129,7 +129,8 @@ def featurize_task(workspace: str, config: PipelineConfig) -> int:
     from pipeline.schema import NODE_FEATURES
 
     ws = Workspace(workspace)
-    result = run_featurize(ws.read("entities"), ws.read("documents"), config=config.featurize, models_dir=ws.models_dir)
+    result = run_featurize(ws.read("entities"), ws.read("documents"), config=config.featurize, models_dir=ws.models_dir,
+                           mentions=ws.read("mentions"), mention_links=ws.read("mention_links"))
     ws.write("node_features", result.features, NODE_FEATURES)
     return result.features.num_rows
 

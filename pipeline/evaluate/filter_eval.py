@@ -58,6 +58,9 @@ class Candidates:
         names: entity id -> its label and aliases (for fuzzy matching).
         gold: doc id -> gold triples of that text.
         texts: number of gold texts read.
+        entities: the linked entities (schema ``ENTITIES``), so features can be recomputed.
+        documents: the texts (schema ``DOCUMENTS``), to show a fact with its sentence.
+        mentions, mention_links: the entity mentions and their entities (context features).
     """
 
     edges: pa.Table
@@ -65,6 +68,10 @@ class Candidates:
     names: dict[str, list[str]]
     gold: dict[str, list]
     texts: int
+    entities: pa.Table | None = None
+    documents: pa.Table | None = None
+    mentions: pa.Table | None = None
+    mention_links: pa.Table | None = None
 
     @property
     def gold_pairs(self) -> int:
@@ -106,9 +113,11 @@ def build_candidates(gold_path: str | Path, *, config: PipelineConfig | None = N
     documents = from_rows(rows, DOCUMENTS)
     extracted = run_extract(documents, config=config.extract)
     linked = run_link(extracted.mentions, extracted.relations, config=config.link)
-    features = run_featurize(linked.entities, documents, config=config.featurize).features
+    features = run_featurize(linked.entities, documents, config=config.featurize, mentions=extracted.mentions,
+                             mention_links=linked.mention_links).features
     names = {e["entity_id"]: [e["label"], *(e["aliases"] or [])] for e in linked.entities.to_pylist()}
-    return Candidates(linked.edges, features, names, gold, len(rows))
+    return Candidates(linked.edges, features, names, gold, len(rows), linked.entities, documents, extracted.mentions,
+                      linked.mention_links)
 
 
 def measure(candidates: Candidates, config: FilterConfig, *, curves: bool = False) -> dict:

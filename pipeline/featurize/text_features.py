@@ -21,7 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.featurize.encoders import encode_sentences, fasttext_vectors, tokenize, train_fasttext
+from pipeline.featurize.encoders import (
+    encode_sentences,
+    fasttext_vectors,
+    tokenize,
+    train_fasttext,
+)
 
 __all__ = ["MODALITIES", "entity_text_features", "mean_sentence_vectors", "read_entity_texts", "split_sentences"]
 
