@@ -96,6 +96,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from pipeline.ingest.langid import check_language
+
+    check_language(args.lang)  # before torch and spaCy load: a typo fails at once, with the known codes
     from pipeline.extract.jsonl import extract_jsonl
 
     config = _load_config(args.config).extract

@@ -92,11 +92,11 @@ def build_candidates(gold_path: str | Path, *, config: PipelineConfig | None = N
     config = config or PipelineConfig()
     from pipeline.extract.api import run_extract
     from pipeline.featurize.api import run_featurize
-    from pipeline.ingest.api import document_id
-    from pipeline.ingest.langid import detect_language
+    from pipeline.ingest.api import document_id, language_router
     from pipeline.link.api import run_link
 
     rows, gold = [], {}
+    route = language_router(config.ingest)
     for number, line in enumerate(Path(gold_path).read_text(encoding="utf-8").splitlines()[: limit or None], 1):
         if not line.strip():
             continue
@@ -107,7 +107,7 @@ def build_candidates(gold_path: str | Path, *, config: PipelineConfig | None = N
             log.error("%s line %d skipped: not a {\"text\", \"triples\"} JSON object (%s)", gold_path, number, err)
             continue
         doc_id = document_id(text) + f"-{len(rows)}"
-        rows.append({"doc_id": doc_id, "source": str(item.get("id", len(rows))), "lang": detect_language(text),
+        rows.append({"doc_id": doc_id, "source": str(item.get("id", len(rows))), "lang": route(text),
                      "text": text})
         gold[doc_id] = triples
     documents = from_rows(rows, DOCUMENTS)

@@ -27,7 +27,7 @@ from pipeline.extract.api import extract_documents
 from pipeline.extract.base import Extraction
 from pipeline.extract.canonicalise import Canonicaliser
 from pipeline.extract.config import ExtractConfig
-from pipeline.ingest.langid import detect_language
+from pipeline.ingest.langid import LanguageRouter
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,7 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
     input_path, output_path = Path(input_path), Path(output_path)
     counts = {"lines": 0, "errors": 0, "triples": 0}
     lines = list(_read_lines(input_path))
+    route = LanguageRouter()  # one per file: uncertain lines keep the file's majority language
     bar = None
     if progress:
         from tqdm import tqdm
@@ -134,7 +135,7 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
                 if row is None:
                     continue
                 text = row["text"]  # as given: extraction normalises and maps offsets back into it
-                doc_lang = lang if lang != "auto" else (row.get("lang") or detect_language(unicodedata.normalize("NFC", text)))
+                doc_lang = lang if lang != "auto" else (row.get("lang") or route(unicodedata.normalize("NFC", text)))
                 docs.append({"doc_id": f"line{number}", "id": row.get("id", number), "lang": doc_lang, "text": text})
             extractions = {e.doc_id: e for e in extract_documents(docs, config=config)}
             triples = {d["doc_id"]: document_triples(extractions[d["doc_id"]], canonicaliser, config.min_confidence)

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from pipeline.errors import SourceError
 from pipeline.ingest.config import IngestConfig
-from pipeline.ingest.langid import detect_language
+from pipeline.ingest.langid import LanguageRouter
 from pipeline.ingest.readers import RawRecord, iter_files, read_source
 from pipeline.schema import DOCUMENTS, from_rows
 
@@ -30,7 +30,12 @@ def document_id(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _to_row(record: RawRecord, config: IngestConfig) -> dict:
+def language_router(config: IngestConfig) -> LanguageRouter:
+    """The router of one run, from the ingest settings."""
+    return LanguageRouter(config.languages, min_confidence=config.min_lang_confidence, prior=config.prior_lang)
+
+
+def _to_row(record: RawRecord, config: IngestConfig, route: LanguageRouter) -> dict:
     # The id and language come from the normalised text (same content, same id); the row keeps
     # the text as given, because offsets index it (extraction normalises: pipeline.textnorm).
     normalised = unicodedata.normalize("NFC", record.text).strip()
@@ -39,7 +44,7 @@ def _to_row(record: RawRecord, config: IngestConfig) -> dict:
     if len(record.text) > config.max_chars:
         raise SourceError(record.source,
                           f"document too large ({len(record.text)} characters > max_chars={config.max_chars})")
-    lang = record.lang or (config.lang if config.lang != "auto" else detect_language(normalised))
+    lang = record.lang or (config.lang if config.lang != "auto" else route(normalised))
     return {"doc_id": document_id(normalised), "source": record.source, "lang": lang, "text": record.text}
 
 
@@ -55,13 +60,14 @@ def run_ingest(
     """
     seen: set[str] = set()
     batch: list[dict] = []
+    route = language_router(config)
     for path in iter_files(inputs, log_skipped=True):
         for item in read_source(path, text_field=config.text_field, id_field=config.id_field, max_chars=config.max_chars):
             if isinstance(item, SourceError):
                 on_error(item)
                 continue
             try:
-                row = _to_row(item, config)
+                row = _to_row(item, config, route)
             except SourceError as err:
                 on_error(err)
                 continue

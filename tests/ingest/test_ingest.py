@@ -1,8 +1,11 @@
 import pyarrow as pa
+import pytest
+from pydantic import ValidationError
 
+from pipeline.errors import ConfigError
 from pipeline.ingest.api import document_id, run_ingest
 from pipeline.ingest.config import IngestConfig
-from pipeline.ingest.langid import detect_language
+from pipeline.ingest.langid import LanguageRouter
 from tests.conftest import EXAMPLE_CORPUS
 
 
@@ -14,12 +17,57 @@ def _ingest(inputs, **config):
 
 
 def test_language_identification():
-    assert detect_language("Dhaka is the capital of Bangladesh and its largest city.") == "en"
-    assert detect_language("ঢাকা বাংলাদেশের রাজধানী ও বৃহত্তম শহর।") == "bn"
-    assert detect_language("Die Stadt liegt an dem Fluss und ist die Hauptstadt des Landes.") == "de"
-    assert detect_language("La ville est la capitale du pays et elle est très grande.") == "fr"
-    assert detect_language("१२३ नमस्ते दुनिया") == "hi"
-    assert detect_language("1234 5678") == "und"
+    route = LanguageRouter()
+    assert route("Dhaka is the capital of Bangladesh and its largest city.") == "en"
+    assert route("ঢাকা বাংলাদেশের রাজধানী ও বৃহত্তম শহর।") == "bn"
+    assert route("Die Stadt liegt an dem Fluss und ist die Hauptstadt des Landes.") == "de"
+    assert route("La ville est la capitale du pays et elle est très grande.") == "fr"
+    assert route("१२३ नमस्ते दुनिया") == "hi"  # a script no routed language uses: its usual language
+    assert route("1234 5678") == "und"
+
+
+# Issue 15: short English lines with foreign names went to da/nl/ro/fr (WebNLG dev, CoNLL04, Tatoeba).
+SHORT_ENGLISH = [
+    "The leader of Aarhus is Jacob Bundsgaard.",
+    "Sao Paulo O ESTADO DE SAO PAULO",
+    "JN0704183294 Paris Radio Monte Carlo in Arabic 1700 GMT 7 Apr 94",
+    "Go.",
+    "I'm Tom.",
+    "Tagore wrote Gitanjali.",
+]
+
+
+def test_short_english_lines_stay_english():
+    route = LanguageRouter()
+    assert [route(line) for line in SHORT_ENGLISH] == ["en"] * len(SHORT_ENGLISH)
+
+
+def test_bangla_and_mixed_lines_go_by_their_main_script():
+    route = LanguageRouter()
+    assert route("তুই খুব ভালো") == "bn"
+    assert route("রবীন্দ্রনাথ ঠাকুর (Rabindranath Tagore) কলকাতায় জন্মগ্রহণ করেন।") == "bn"
+    assert route("Rabindranath Tagore (রবীন্দ্রনাথ ঠাকুর) was born in Kolkata.") == "en"
+    assert route("Satyajit Ray directed Pather Panchali (পথের পাঁচালী) in 1955.") == "en"
+
+
+def test_unsure_lines_keep_the_prior_or_majority_language():
+    route = LanguageRouter(min_confidence=0.5)
+    route("Die Stadt liegt an dem Fluss und ist die Hauptstadt des Landes.")
+    assert route("Berlin Mitte") == "en"  # one German line does not move the prior
+    for _ in range(10):
+        route("Die Stadt liegt an dem Fluss und ist die Hauptstadt des Landes.")
+    assert route("Berlin Mitte") == "de"  # names only: the majority so far
+    assert LanguageRouter(prior="en")("Berlin Mitte") == "en"
+    assert LanguageRouter(min_confidence=1.01)("La ville est la capitale du pays.") == "en"  # never sure enough
+
+
+def test_unknown_language_codes_are_refused_with_the_known_ones():
+    with pytest.raises(ValidationError, match="unknown language code 'english'; known: auto, .*bn.*en"):
+        IngestConfig(lang="english")
+    with pytest.raises(ValidationError, match="unknown language code 'xx'"):
+        IngestConfig(languages=("en", "xx"))
+    with pytest.raises(ConfigError, match="Prior language 'de' is not among"):
+        LanguageRouter(["en", "bn"], prior="de")
 
 
 def test_formats_text_as_given_and_content_ids(tmp_path, write_jsonl):
@@ -86,3 +134,14 @@ def test_a_folder_says_which_files_it_skips(tmp_path, caplog):
     [record] = caplog.records
     assert "skipped 2 file(s)" in record.getMessage() and "notes.docx" in record.getMessage()
     assert "HEAD" not in record.getMessage()
+
+
+def test_kg_extract_refuses_an_unknown_lang_in_one_line(tmp_path, capsys):
+    from pipeline.cli import main
+
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "Dhaka is a city."}\n', encoding="utf-8")
+    assert main(["extract", "--input", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "out.jsonl"),
+                 "--lang", "english"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("kg extract: [KG001] Unknown language code 'english'; known: auto,") and " bn, " in line
+    assert not (tmp_path / "out.jsonl").exists()
