@@ -24,27 +24,28 @@ import time
 from pathlib import Path
 
 from flows import build_kg as flow_module
+from flows import tasks
 from pipeline.config import PipelineConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def plain_build(inputs: list[str], workspace: str, config: PipelineConfig) -> None:
-    """The flow's tasks as plain calls, in the flow's order (the report without its Prefect artifact)."""
-    from pipeline.report import write_report
-    from pipeline.workspace import Workspace
+    """The flow's tasks as plain calls (``task.fn()``), in the flow's order."""
+    from pipeline.incremental import code_version
+    from pipeline.summary import BuildSummary
 
-    m = flow_module
-    m.get_run_logger = lambda: logging.getLogger("bench")  # no run context outside Prefect
-    summary = m.ingest_task.fn(inputs, workspace, config)
-    pending = m.plan_extract_task.fn(workspace, config)
-    size = config.extract.batch_size
-    for index, start in enumerate(range(0, pending, size)):
-        m.extract_task.fn(workspace, index, start, min(start + size, pending), config)
-    m.collect_extraction_task.fn(workspace, config)
-    for stage in (m.link_task, m.featurize_task, m.filter_task, m.embed_task, m.store_task, m.export_task):
-        stage.fn(workspace, config)
-    write_report(Workspace(workspace), summary)
+    t = tasks
+    ingested, _ = t.ingest_task.fn(inputs, workspace, config)
+    plan = t.plan_extract_task.fn(workspace, config)
+    batches = [t.extract_task.fn(workspace, batch, config) for batch in plan.batches]
+    extraction, _ = t.collect_extraction_task.fn(workspace, config, plan, batches)
+    counts = {name: stage.fn(workspace, config)[0] for name, stage in (
+        ("entities", t.link_task), ("features", t.featurize_task), ("filter", t.filter_task),
+        ("embed", t.embed_task), ("store", t.store_task))}
+    summary = BuildSummary.of_run(config, code=code_version(), fingerprint="", ingest=ingested, extraction=extraction, **counts)
+    t.export_task.fn(workspace, config, summary.models())
+    t.report_task.fn(workspace, summary)
 
 
 def _timed_flow(inputs: list[str], workspace: str, config: PipelineConfig) -> float:

@@ -5,7 +5,7 @@ quads) into a fresh on-disk store:
 
 * raw: ``Store(dir).bulk_load(path=graph.nq)``, the N-Quads file written
   beforehand from the same tables (not timed), then ``flush``;
-* ours: ``run_store(workspace)`` from the Parquet tables: reading them,
+* ours: ``store_workspace(workspace)`` from the Parquet tables: reading them,
   turning them into N-Quads, replacing graphs, loading, counting, closing.
 
 The two alternate ``--repeats`` times and each side's fastest run counts
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyoxigraph as ox  # noqa: E402
 
 from bench.store_synthetic import synthetic_tables  # noqa: E402
-from kg_store.api import run_store  # noqa: E402
+from kg_store.api import store_workspace  # noqa: E402
 from kg_store.quads import tables_to_nquads  # noqa: E402
 from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
@@ -53,8 +53,8 @@ def raw_load(nquads: Path, store_dir: Path) -> tuple[float, int]:
 
 def our_load(workspace: Workspace) -> tuple[float, int]:
     start = time.perf_counter()
-    counts = run_store(workspace)
-    return time.perf_counter() - start, counts["quads"]
+    counts = store_workspace(workspace)
+    return time.perf_counter() - start, counts.quads
 
 
 def main() -> None:

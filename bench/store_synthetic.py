@@ -84,7 +84,7 @@ def synthetic_workspace(folder, quads_target: int, seed: int = 0):
 
     Returns the workspace, the entities table (for lookups by entity id) and the store's quad count.
     """
-    from kg_store.api import run_store
+    from kg_store.api import store_workspace
     from pipeline.workspace import Workspace
 
     workspace = Workspace(folder)
@@ -92,4 +92,4 @@ def synthetic_workspace(folder, quads_target: int, seed: int = 0):
     for name, table, schema in zip(("entities", "scored_edges", "documents"), tables,
                                    (ENTITIES, SCORED_EDGES, DOCUMENTS), strict=True):
         workspace.write(name, table, schema)
-    return workspace, tables[0], run_store(workspace)["quads"]
+    return workspace, tables[0], store_workspace(workspace).quads

@@ -1,8 +1,8 @@
 """Entry points the flow and the CLI call: run_store, open_store, query, format_result.
 
-``run_store`` is the store stage: it reads the ``entities``,
-``scored_edges`` and ``documents`` tables from a workspace and writes them
-as RDF (shape in :mod:`kg_store.quads`). It replaces the entities graph and
+``run_store`` is the store stage: it takes the ``entities``,
+``scored_edges`` and ``documents`` tables (:func:`store_inputs` reads them
+from a workspace) and writes them as RDF (shape in :mod:`kg_store.quads`). It replaces the entities graph and
 each document's graph, so running it twice leaves the store unchanged and
 re-running after a change leaves no stale fact behind.
 """
@@ -22,6 +22,7 @@ from pyoxigraph import RdfFormat
 import kg_store.backends  # noqa: F401  (registers the backends)
 from pipeline.errors import ConfigError, StoreError, WorkspaceError
 from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES
+from pipeline.summary import StoreStats
 from pipeline.workspace import Workspace
 from kg_store.base import QueryResult, Store, store_backends
 from kg_store.config import StoreConfig
@@ -33,15 +34,13 @@ from kg_store.vocab import Vocab
 _TABLES = {"entities": ENTITIES, "scored_edges": SCORED_EDGES, "documents": DOCUMENTS}
 
 
-def _read(workspace: Workspace, name: str) -> pa.Table:
-    table = workspace.read(name)
+def _check_columns(name: str, table: pa.Table) -> None:
     missing = [f.name for f in _TABLES[name] if f.name not in table.column_names]
     if missing:
         raise WorkspaceError(
-            f"Table {name!r} in {workspace.root} lacks column(s) {', '.join(missing)} required by "
-            f"pipeline.schema. It was written by an older or broken stage: re-run `kg build`."
+            f"Table {name!r} lacks column(s) {', '.join(missing)} required by pipeline.schema. It was written "
+            f"by an older or broken stage: re-run `kg build`."
         )
-    return table
 
 
 def _store_dir(workspace: Workspace | str | os.PathLike) -> Path:
@@ -83,52 +82,58 @@ def open_store(
     raise ConfigError("No store given: pass a workspace (--workspace), a store directory (--store) or --endpoint URL.")
 
 
-def _linked_mentions(workspace: Workspace) -> pa.Table | None:
-    """Mentions with the entity each resolved to (doc_id, entity_id, start, end), for evidence spans."""
-    if not (workspace.has("mentions") and workspace.has("mention_links")):
-        return None
-    mentions = workspace.read("mentions").select(["mention_id", "doc_id", "start", "end"])
-    return mentions.join(workspace.read("mention_links").select(["mention_id", "entity_id"]), "mention_id")
+def store_inputs(workspace: Workspace, config: StoreConfig = StoreConfig()) -> dict[str, pa.Table | None]:
+    """The tables :func:`run_store` reads, from a workspace (the keyword arguments it takes)."""
+    tables: dict[str, pa.Table | None] = {name: workspace.read(name) for name in _TABLES}
+    evidence = config.include_evidence and workspace.has("mentions") and workspace.has("mention_links")
+    tables["mentions"] = workspace.read("mentions") if evidence else None
+    tables["mention_links"] = workspace.read("mention_links") if evidence else None
+    return tables
 
 
-def run_store(workspace: Workspace, *, config: StoreConfig = StoreConfig()) -> dict:
-    """Load the workspace's tables into its store; returns counts for the run report.
+def run_store(
+    entities: pa.Table, scored_edges: pa.Table, documents: pa.Table, *, config: StoreConfig = StoreConfig(),
+    store_dir: str | os.PathLike | None = None, mentions: pa.Table | None = None,
+    mention_links: pa.Table | None = None,
+) -> StoreStats:
+    """Load the tables into the store (``store_dir`` for the embedded backend); returns its counts.
 
     The store ends up mirroring the tables: the entities graph and every
     document's graph are replaced, and graphs of documents no longer in the
-    tables are deleted. Returns ``{"quads", "quads_added", "entities",
-    "relations", "documents", "documents_removed", "facts_kept",
-    "facts_dropped"}``; ``quads_added`` is 0 on a re-run.
+    tables are deleted, so a re-run adds nothing (``quads_added`` 0).
+    ``mentions`` and ``mention_links`` give evidence spans
+    (``config.include_evidence``).
     """
-    entities, edges, documents = (_read(workspace, name) for name in ("entities", "scored_edges", "documents"))
-    vocab = Vocab(config.base_iri)
+    for name, table in (("entities", entities), ("scored_edges", scored_edges), ("documents", documents)):
+        _check_columns(name, table)
+    edges, vocab = scored_edges, Vocab(config.base_iri)
     doc_ids = sorted(set(documents.column("doc_id").to_pylist()) - {None} | edge_doc_ids(edges))
     predicates = [p for p in pc.unique(edges.column("predicate")).to_pylist()]
     kept = int(pc.sum(pc.fill_null(edges.column("kept"), False).cast(pa.int64())).as_py() or 0)
-    with open_store(workspace=workspace, config=config) as store:
+    linked = None
+    if config.include_evidence and mentions is not None and mention_links is not None:
+        linked = mentions.select(["mention_id", "doc_id", "start", "end"]).join(
+            mention_links.select(["mention_id", "entity_id"]), "mention_id")
+    with open_store(store_dir=store_dir if config.backend == "oxigraph" else None, config=config) as store:
         before = store.count_quads()
         stale = sorted(store.document_ids() - set(doc_ids))
         try:  # ids are checked before anything is dropped
             text = tables_to_nquads(entities, edges, documents, base_iri=config.base_iri,
                                     include_text=config.include_text, include_evidence=config.include_evidence,
-                                    mentions=_linked_mentions(workspace) if config.include_evidence else None)
+                                    mentions=linked)
             store.drop_graphs([vocab.entities_graph, *(document_iri(d, vocab) for d in [*doc_ids, *stale])])
             store.load_nquads(text)
         except ValueError as err:  # an empty id cannot be minted into an IRI
-            raise StoreError(
-                f"Cannot turn the tables in {workspace.root} into RDF: {err}. Re-run `kg build`."
-            ) from None
+            raise StoreError(f"Cannot turn the tables into RDF: {err}. Re-run `kg build`.") from None
         after = store.count_quads()
-    return {
-        "quads": after,
-        "quads_added": after - before,
-        "entities": entities.num_rows,
-        "relations": len(predicates),
-        "documents": len(doc_ids),
-        "documents_removed": len(stale),
-        "facts_kept": kept,
-        "facts_dropped": edges.num_rows - kept,
-    }
+    return StoreStats(quads=after, quads_added=after - before, entities=entities.num_rows, relations=len(predicates),
+                      documents=len(doc_ids), documents_removed=len(stale), facts_kept=kept,
+                      facts_dropped=edges.num_rows - kept)
+
+
+def store_workspace(workspace: Workspace, config: StoreConfig = StoreConfig()) -> StoreStats:
+    """:func:`run_store` over a workspace's tables, into its store (``kg build``'s store stage)."""
+    return run_store(**store_inputs(workspace, config), config=config, store_dir=workspace.store_dir)
 
 
 def query(

@@ -16,10 +16,9 @@ from typing import Literal as TypingLiteral
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
+from kg_store.vocab import DEFAULT_BASE_IRI, Vocab
 from pipeline.errors import QueryError
 from pipeline.registry import Registry
-from kg_store.iri import document_iri
-from kg_store.vocab import DEFAULT_BASE_IRI, Vocab
 
 Term = NamedNode | BlankNode | Literal | Triple
 
@@ -89,15 +88,6 @@ class Store(ABC):
     def drop_graphs(self, graphs: Iterable[NamedNode]) -> None:
         """Remove named graphs and all their quads; missing graphs are fine."""
 
-    def replace_graphs(self, graphs: Iterable[NamedNode], quads: Iterable[Quad]) -> None:
-        """Drop ``graphs`` then load ``quads``: running it twice gives the same store."""
-        self.drop_graphs(list(graphs))
-        self.load_quads(quads)
-
-    def replace_documents(self, doc_ids: Iterable[str], quads: Iterable[Quad]) -> None:
-        """Re-load documents: their old graphs go first, so no stale fact survives."""
-        self.replace_graphs([document_iri(d, self.vocab) for d in doc_ids], quads)
-
     def graphs(self) -> list[NamedNode]:
         """Names of the named graphs."""
         result = self.query("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }", limit=2**62)
@@ -109,10 +99,6 @@ class Store(ABC):
 
         prefix = self.vocab.document_ns
         return {unquote(g.value[len(prefix):]) for g in self.graphs() if g.value.startswith(prefix)}
-
-    def delete_documents(self, doc_ids: Iterable[str]) -> None:
-        """Remove documents' graphs (their facts and provenance)."""
-        self.drop_graphs([document_iri(d, self.vocab) for d in doc_ids])
 
     @abstractmethod
     def update(self, sparql: str) -> None:

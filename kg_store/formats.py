@@ -12,6 +12,7 @@ import json
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import (
     BlankNode,
@@ -25,8 +26,10 @@ from pyoxigraph import (
 )
 
 from pipeline.errors import ConfigError
-from kg_store.base import QueryResult, Term
 from kg_store.vocab import XSD
+
+if TYPE_CHECKING:  # annotations only: base reads this module's to_python
+    from kg_store.base import QueryResult, Term
 
 _RDF_FORMATS = {
     "nquads": RdfFormat.N_QUADS,

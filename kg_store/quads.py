@@ -34,7 +34,7 @@ kept edges become plain triples. Queries see the union of all graphs as the
 default graph: ``SELECT ?s ?o { ?s rel:wasBornIn ?o }`` lists kept facts,
 and ``?a kg:subject ?s ; kg:document ?d ; kg:confidence ?c`` their
 provenance. Re-loading a document means dropping its graph first
-(``Store.replace_documents``). Named graphs beat RDF-star here: Oxigraph has
+(``run_store`` drops them, then loads). Named graphs beat RDF-star here: Oxigraph has
 no triple-term indexes.
 
 How: every table batch is turned into N-Quads text by Arrow string
@@ -59,7 +59,15 @@ import pyarrow.compute as pc
 from pyoxigraph import Literal, Quad, RdfFormat, parse, serialize
 
 from kg_store.iri import encode_segment, relation_iri, slug
-from kg_store.vocab import DEFAULT_BASE_IRI, RDF_PROPERTY, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, XSD, Vocab
+from kg_store.vocab import (
+    DEFAULT_BASE_IRI,
+    RDF_PROPERTY,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SKOS_ALT_LABEL,
+    XSD,
+    Vocab,
+)
 
 #: Rows turned into text at a time (about 150 MB of N-Quads for edges).
 BATCH_ROWS = 50_000
@@ -313,11 +321,6 @@ def parse_nquads(chunks: Iterable[bytes]) -> Iterator[Quad]:
     for chunk in chunks:
         if chunk:
             yield from parse(chunk, format=RdfFormat.N_QUADS)
-
-
-def entity_quads(entities: pa.Table, *, base_iri: str | Vocab = DEFAULT_BASE_IRI) -> Iterator[Quad]:
-    """:func:`entity_nquads` as ``Quad`` objects."""
-    return parse_nquads(entity_nquads(entities, base_iri=base_iri))
 
 
 def document_quads(

@@ -49,6 +49,12 @@ def _load_config(path: Path | None):
     return PipelineConfig.from_file(path) if path else PipelineConfig()
 
 
+def _add_config(parser: argparse.ArgumentParser, used: str) -> None:
+    """Every command takes ``--config`` (else ``$KG_CONFIG``); ``used`` names the tables it reads."""
+    parser.add_argument("--config", type=Path,
+                        help=f"TOML config (see kg.example.toml; {used}); default: $KG_CONFIG, else built-in defaults")
+
+
 # --- commands ------------------------------------------------------------------------------------
 
 
@@ -57,27 +63,35 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     if not args.inputs:
         raise SystemExit("kg build: give at least one INPUT file or folder, e.g. `kg build examples/corpus`.")
-    summary = run_build([str(p) for p in args.inputs], workspace=str(args.workspace), config=_load_config(args.config),
-                        force=args.force, allow_removals=args.allow_removals)
-    print(json.dumps(summary, ensure_ascii=False, default=str))
+    from pipeline.logs import stage_progress
+
+    with stage_progress():
+        summary = run_build([str(p) for p in args.inputs], workspace=str(args.workspace),
+                            config=_load_config(args.config), force=args.force, allow_removals=args.allow_removals)
+    print(summary.model_dump_json())
     return 0
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     from kg_store.api import format_result, open_store
 
-    with open_store(workspace=args.workspace, store_dir=args.store, endpoint=args.endpoint, read_only=True) as store:
-        result = store.query(args.sparql, timeout_s=args.timeout, limit=args.limit)
-        print(format_result(result, args.format))
+    config = _load_config(args.config).store  # [store] backend = "remote" finds its endpoint here
+    with open_store(workspace=args.workspace, store_dir=args.store, endpoint=args.endpoint, config=config,
+                    read_only=True) as store:
+        result = store.query(args.sparql, timeout_s=args.timeout, limit=args.limit)  # None: the config's
+        print(format_result(result, args.format, base_iri=config.base_iri))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from kg_store.api import open_store
-    from kg_store.config import StoreConfig
     from kg_store.server import Limits, serve
 
-    config = StoreConfig(query_timeout_s=args.timeout, result_limit=args.limit)
+    config = _load_config(args.config).store
+    config = config.model_copy(update={key: value for key, value in (("query_timeout_s", args.timeout),
+                                                                      ("result_limit", args.limit)) if value is not None})
+    if args.endpoint is None and args.store is None and args.workspace is None and config.backend == "remote":
+        args.endpoint = config.query_endpoint  # front the configured remote store
     limits = Limits(max_memory=args.max_memory * 2**20 if args.max_memory > 0 else None,
                     max_connections=args.max_connections, idle_timeout_s=args.idle_timeout)
     if args.endpoint is None:
@@ -116,6 +130,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     if args.algebra and args.model.lower() not in TEXT_MODELS:
         raise SystemExit(f"kg embed: --algebra applies to {', '.join(TEXT_MODELS)}; "
                          f"for structure only use --model quaternion or --model dihedron")
+    _embed_defaults(args, _load_config(args.config).embed)
     size = load_dataset(args.dataset).training.num_triples if args.preset == "best" else 0
     settings = resolve_settings(args.preset, size, dim=args.dim, epochs=args.epochs, batch_size=args.batch_size,
                                 lr=args.lr, negatives=args.negatives, reciprocal=args.reciprocal,
@@ -129,6 +144,15 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _embed_defaults(args: argparse.Namespace, embed) -> None:
+    """Options not given on the command line come from the keys the config's [embed] table sets."""
+    for key in sorted(embed.model_fields_set & {"model", "dim", "epochs", "batch_size", "lr", "negatives", "seed",
+                                                 "device", "reciprocal"}):
+        if getattr(args, key) in (None, False) or (key, getattr(args, key)) in (("model", "quaternion"),
+                                                                               ("seed", 42), ("device", "auto")):
+            setattr(args, key, getattr(embed, key))
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from pipeline.ner.tagger import bundled_tagger_path
     from pipeline.ner.train import BUNDLED, train_tagger
@@ -136,7 +160,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     data = args.data or BUNDLED.get(args.lang)
     if not data:
         raise SystemExit(f"kg train ner: no bundled data for {args.lang!r}; give --data gold.jsonl")
-    output = args.output or (bundled_tagger_path() if args.lang == "bn" else None)
+    configured = _load_config(args.config).extract.bangla_ner_path if args.lang == "bn" else None
+    output = args.output or configured or (bundled_tagger_path() if args.lang == "bn" else None)
     result = train_tagger(data, output, frozen=args.frozen, tuned=args.tuned, epochs=args.epochs, seed=args.seed,
                           limit=args.limit, device=args.device, progress=sys.stderr.isatty())
     print(json.dumps({k: v for k, v in result.items() if k != "history"}, ensure_ascii=False))
@@ -196,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "per workspace.",
                        epilog="example:\n  kg build examples/corpus --workspace kg-workspace --config kg.toml")
     p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="files or folders to read")
-    p.add_argument("--config", type=Path, help="TOML config (see kg.example.toml); default: $KG_CONFIG, else built-in defaults")
+    _add_config(p, "every table")
     p.add_argument("--workspace", type=Path, default=Path("kg-workspace"), help="run folder (default: kg-workspace)")
     p.add_argument("--force", action="store_true",
                    help="rebuild even when inputs, config and code are unchanged since the last run")
@@ -212,8 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sparql", help="the query text")
     _add_store_target(p)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format (default: table)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds before the query is abandoned (default: 30)")
-    p.add_argument("--limit", type=int, default=10_000, help="most result rows returned (default: 10000)")
+    p.add_argument("--timeout", type=float,
+                   help="seconds before the query is abandoned (default: [store] query_timeout_s, 30)")
+    p.add_argument("--limit", type=int, help="most result rows returned (default: [store] result_limit, 10000)")
+    _add_config(p, "[store]: backend, endpoints, base_iri, limits")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("serve", help="run a SPARQL 1.1 Protocol endpoint", formatter_class=_formatter,
@@ -228,9 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
     p.add_argument("--update-token", default=os.environ.get("KG_UPDATE_TOKEN") or None,
                    help="token that allows SPARQL Update (default: $KG_UPDATE_TOKEN, else read-only)")
-    p.add_argument("--timeout", type=float, default=30.0,
-                   help="seconds a query may run; then its evaluation is killed and answered 503 (default: 30)")
-    p.add_argument("--limit", type=int, default=10_000, help="result row limit (default: 10000)")
+    p.add_argument("--timeout", type=float,
+                   help="seconds a query may run; then its evaluation is killed and answered 503\n"
+                   "(default: [store] query_timeout_s, 30)")
+    p.add_argument("--limit", type=int, help="result row limit (default: [store] result_limit, 10000)")
+    _add_config(p, "[store]")
     p.add_argument("--max-memory", type=int, default=512, metavar="MB",
                    help="memory one query's evaluation may use; over it the query is killed and answered 503\n"
                    "(default: 512; 0: no ceiling)")
@@ -251,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, required=True, help="JSONL file to write")
     p.add_argument("--lang", default="auto", help="language code, or auto to detect per line (default: auto)")
     p.add_argument("--schema", help="file of target relation names, one per line; predicates are mapped onto them")
-    p.add_argument("--config", type=Path, help="TOML config (its [extract] table is used)")
+    _add_config(p, "[extract]")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("embed", help="train and evaluate a KG embedding model", formatter_class=_formatter,
@@ -282,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--mixed-precision", action="store_true", help="bfloat16 autocast in training")
+    _add_config(p, "the keys [embed] sets fill options not given here")
     p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("train", help="train a model the pipeline ships (ner)", formatter_class=_formatter,
@@ -305,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="first N sentences of each file only (a quick try)")
     p.add_argument("--seed", type=int, default=42, help="split and training seed (default: 42)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    _add_config(p, "[extract] bangla_ner_path is the default --output for bn")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="(re)write the exports of a workspace", formatter_class=_formatter,
@@ -313,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "pseudo-token triples and an [ENT]-marked corpus, and a data card, into WORKSPACE/exports.",
                        epilog="example:\n  kg export --workspace kg-workspace")
     p.add_argument("--workspace", type=Path, default=Path("kg-workspace"))
-    p.add_argument("--config", type=Path)
+    _add_config(p, "[export], [store] base_iri")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("eval", help="score extraction, NER or the edge filter against gold data",

@@ -39,6 +39,7 @@ import logging
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,6 +56,9 @@ from pipeline.schema import (
     from_rows,
 )
 from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.summary import BuildSummary
 
 log = logging.getLogger(__name__)
 
@@ -94,21 +98,22 @@ def build_fingerprint(inputs: list[str], config: PipelineConfig) -> str:
     return _hash({"files": files, "config": config.model_dump(mode="json"), "code": code_version()})
 
 
-def up_to_date(workspace: Workspace, fingerprint: str, *, embedded_store: bool = True) -> dict | None:
+def up_to_date(workspace: Workspace, fingerprint: str, *, embedded_store: bool = True) -> "BuildSummary | None":
     """The last run's summary when it was built from the same fingerprint and its store exists, else None.
 
     A run that failed to extract some documents is never up to date: the next build retries them.
     """
-    run_path = workspace.root / "run.json"
-    if not run_path.exists():
-        return None
+    from pydantic import ValidationError
+
+    from pipeline.summary import BuildSummary
+
     try:
-        summary = json.loads(run_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        summary = BuildSummary.model_validate_json((workspace.root / "run.json").read_bytes())
+    except (OSError, ValidationError):  # none, torn, or from an older build: build again
         return None
     store_present = not embedded_store or (workspace.store_dir / "CURRENT").exists()
-    retry = summary.get("extraction", {}).get("failed", 0) > 0
-    return summary if summary.get("fingerprint") == fingerprint and store_present and not retry else None
+    retry = summary.extraction.failed > 0
+    return summary if summary.fingerprint == fingerprint and store_present and not retry else None
 
 
 def _extract_fingerprint(config: PipelineConfig) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
+import contextlib
 import sys
-import time
+from collections.abc import Iterator
 
 STAGES = logging.getLogger("flows.build_kg.stages")
 
@@ -63,6 +64,8 @@ def quiet_console() -> None:
 
 def describe(stage: str, result) -> str:
     """A stage's result as words: ``"72 documents, 0 sources quarantined"``, never a dict repr."""
+    if hasattr(result, "model_dump"):  # the stage stats models of pipeline.summary
+        result = result.model_dump()
     r = result if isinstance(result, dict) else {}
     if stage == "ingest":
         return f"{r.get('documents', 0)} documents, {r.get('quarantined', 0)} sources quarantined"
@@ -92,6 +95,40 @@ def describe(stage: str, result) -> str:
     return str(result)
 
 
-def stage_done(stage: str, result, started: float) -> None:
-    """Log a stage's one line; ``started`` is its ``time.monotonic()`` at the start."""
-    STAGES.info("%s: %s (%.1f s)", stage, describe(stage, result), time.monotonic() - started)
+def stage_done(stage: str, result, seconds: float) -> None:
+    """Log a stage's one line: its counts in words and the seconds it took."""
+    STAGES.info("%s: %s (%.1f s)", stage, describe(stage, result), seconds)
+
+
+#: The stages of a build, in order: one step of the progress bar each.
+BUILD_STAGES = ("ingest", "extract", "link", "featurize", "filter", "embed", "store", "export", "report")
+
+
+class _ProgressHandler(logging.Handler):
+    """Moves a bar one step per stage line."""
+
+    def __init__(self, bar) -> None:
+        super().__init__(logging.INFO)
+        self.bar = bar
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.bar.set_postfix_str(str(record.args[0]) if record.args else "")
+        self.bar.update()
+
+
+@contextlib.contextmanager
+def stage_progress() -> Iterator[None]:
+    """A bar over the build's stages while ``kg build`` runs, when a person watches a terminal.
+
+    It follows the stage lines (:func:`stage_done`), so the flow knows nothing of it.
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(BUILD_STAGES), desc="build-kg", unit="stage", disable=not sys.stderr.isatty(), leave=False)
+    handler = _ProgressHandler(bar)
+    STAGES.addHandler(handler)
+    try:
+        yield
+    finally:
+        STAGES.removeHandler(handler)
+        bar.close()

@@ -4,9 +4,9 @@ First the knowledge: the most connected entities with their labels in each
 language, every relation with its count and an example fact with its
 sentence, example facts, what the filter kept and dropped (with examples
 either side of its threshold), quality estimates where gold data exists
-(``kg eval filter``'s average precision; cross-lingual linking against an
-``alignment_gold.tsv`` found beside the corpus, as ``examples/`` has), and
-the quarantined sources. Then the run's numbers and plots, each with a
+(cross-lingual linking against an ``alignment_gold.tsv`` found beside the
+corpus, as ``examples/`` has), and the quarantined sources. Then the run's
+numbers (each stage's seconds, rows and memory) and plots, each with a
 title, axes and units; a plot with no data is left out, not drawn empty.
 
 One self-contained file (plots are embedded PNGs); :func:`summary_markdown`
@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.summary import BuildSummary
 from pipeline.workspace import Workspace
 
 TOP_ENTITIES = 20
@@ -66,7 +67,7 @@ class Knowledge:
     quarantine: list[dict] = field(default_factory=list)
 
 
-def knowledge(ws: Workspace, summary: dict) -> Knowledge:
+def knowledge(ws: Workspace, summary: BuildSummary) -> Knowledge:
     k = Knowledge()
     documents = ws.read("documents").to_pylist() if ws.has("documents") else []
     k.documents, k.languages = len(documents), Counter(d["lang"] for d in documents)
@@ -86,7 +87,7 @@ def knowledge(ws: Workspace, summary: dict) -> Knowledge:
 
     kept = [e for e in edges if e["kept"]]
     k.kept, k.dropped = len(kept), len(edges) - len(kept)
-    k.threshold = summary.get("filter", {}).get("threshold")
+    k.threshold = summary.filter.threshold
     by_fact: dict[tuple, list[dict]] = defaultdict(list)  # a fact stated in n documents is one fact
     for e in kept:
         by_fact[e["subject_id"], e["predicate"], e["object_id"]].append(e)
@@ -126,7 +127,7 @@ def knowledge(ws: Workspace, summary: dict) -> Knowledge:
     k.kept_examples = [fact(e) for e in sorted(kept, key=score)[:FILTER_EXAMPLES]]
     k.dropped_examples = [fact(e) for e in sorted((e for e in edges if not e["kept"]), key=score, reverse=True)
                           [:FILTER_EXAMPLES]]
-    k.quality = _quality(summary, entities, documents)
+    k.quality = _quality(entities, documents)
     return k
 
 
@@ -148,13 +149,8 @@ def labels_by_lang(entity: dict) -> dict[str, str]:
     return labels
 
 
-def _quality(summary: dict, entities: dict[str, dict], documents: list[dict]) -> list[tuple[str, str]]:
+def _quality(entities: dict[str, dict], documents: list[dict]) -> list[tuple[str, str]]:
     out = []
-    evaluation = summary.get("filter_eval") or {}
-    if evaluation.get("ap_filter") is not None:
-        out.append(("Edge filter against gold pairs (`kg eval filter`)",
-                    f"average precision {evaluation['ap_filter']:.3f} by filter score, "
-                    f"{evaluation.get('ap_confidence', float('nan')):.3f} by extractor confidence"))
     gold = _find_gold(documents)
     if gold is not None:
         out.append(_alignment(gold, entities))
@@ -238,7 +234,7 @@ def precision_recall_png(evaluation: dict) -> bytes:
     return base64.b64decode(_figure_png(precision_recall_plot(evaluation)))
 
 
-def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
+def _plots(ws: Workspace, summary: BuildSummary) -> list[tuple[str, str]]:
     """(title, PNG) of every plot that has data."""
     plots = []
     if ws.has("documents") and ws.read("documents").num_rows:
@@ -269,7 +265,7 @@ def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
             plots.append(("Degree distribution", degree_plot))
             relations = Counter(p for _, p, _ in {(r["subject_id"], r["predicate"], r["object_id"]) for r in kept})
             plots.append(("Top relations", _bar(relations, "Top relations (distinct kept facts)", "facts", "relation")))
-        threshold = summary.get("filter", {}).get("threshold")
+        threshold = summary.filter.threshold
 
         def score_plot(ax):
             for flag, color, name in ((True, "#55A868", "kept"), (False, "#C44E52", "dropped")):
@@ -283,8 +279,6 @@ def _plots(ws: Workspace, summary: dict) -> list[tuple[str, str]]:
             ax.set_ylabel("edges")
 
         plots.append(("Filter scores", score_plot))
-    if summary.get("filter_eval", {}).get("curves"):  # from `kg eval filter` (gold pairs known)
-        plots.append(("Filter precision-recall", precision_recall_plot(summary["filter_eval"])))
     if ws.has("embedding_training_log") and ws.read("embedding_training_log").num_rows:
         log = ws.read("embedding_training_log").to_pylist()
 
@@ -354,24 +348,22 @@ def _facts_table(facts: list[Fact], *, score: bool = False) -> str:
     return f"<table>{head}{''.join(_fact_row(f, score=score) for f in facts)}</table>" if facts else "<p>None.</p>"
 
 
-def _run_rows(summary: dict) -> list[tuple[str, str]]:
-    """The run's numbers as (what, value) text: never a dict repr."""
-    filtered, embed, store = summary.get("filter", {}), summary.get("embed", {}), summary.get("store", {})
-    extraction = summary.get("extraction", {})
+def _run_rows(summary: BuildSummary) -> list[tuple[str, str]]:
+    """The run's numbers as (what, value) text, then each stage's cost: never a dict repr."""
+    filtered, embed, store, extraction = summary.filter, summary.embed, summary.store, summary.extraction
     rows = [
-        ("documents read (extracted this run)", f"{summary.get('documents', 0)} ({summary.get('extracted', 0)})"),
-        ("routes (language: extractor)", ", ".join(f"{k} × {v}" for k, v in sorted(summary.get("routes", {}).items()))),
-        ("mentions / relations extracted", f"{extraction.get('mentions', 0)} / {extraction.get('relations', 0)}"
-         + (f", {extraction['failed']} documents failed" if extraction.get("failed") else "")),
-        ("entities", str(summary.get("entities", 0))),
+        ("documents read (extracted this run)", f"{summary.documents} ({summary.extracted})"),
+        ("routes (language: extractor)", ", ".join(f"{k} × {v}" for k, v in sorted(summary.routes.items()))),
+        ("mentions / relations extracted", f"{extraction.mentions} / {extraction.relations}"
+         + (f", {extraction.failed} documents failed" if extraction.failed else "")),
+        ("entities", str(summary.entities)),
         ("candidate edges: kept / dropped",
-         f"{filtered.get('kept', 0)} / {filtered.get('edges', 0) - filtered.get('kept', 0)} by {filtered.get('method', '?')}"
-         + (f" (threshold {filtered['threshold']:.3f})" if isinstance(filtered.get("threshold"), float) else "")),
-        ("embedding", f"{embed.get('model', '?')}, {embed.get('dim', '?')} dimensions, on {embed.get('device', '?')}, "
-                      f"{embed.get('entities', '?')} entities"),
-        ("store", f"{store.get('quads', 0)} quads ({store.get('quads_added', 0)} added this run), "
-                  f"{store.get('documents', 0)} document graphs"),
-        ("quarantined sources", str(summary.get("quarantined", 0))),
+         f"{filtered.kept} / {filtered.edges - filtered.kept} by {filtered.method}"
+         + (f" (threshold {filtered.threshold:.3f})" if filtered.threshold is not None else "")),
+        ("embedding", f"{embed.model}, {embed.dim} dimensions, on {embed.device}, {embed.entities} entities"),
+        ("store", f"{store.quads} quads ({store.quads_added} added this run), {store.documents} document graphs"),
+        ("quarantined sources", str(summary.quarantined)),
+        *((f"stage {name}", cost) for name, cost in summary.stage_rows()),
     ]
     return [(k, v) for k, v in rows if v]
 
@@ -393,7 +385,7 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #d8dce
 text-align:left}td.s{max-width:34em}figure{display:inline-block;margin:.5em}h2{margin-top:1.6em}.muted{color:#5b6475}"""
 
 
-def write_report(ws: Workspace, summary: dict) -> Path:
+def write_report(ws: Workspace, summary: BuildSummary) -> Path:
     """Write ``report.html`` into the workspace and return its path."""
     k = knowledge(ws, summary)
     langs = ", ".join(f"{n} {lang}" for lang, n in k.languages.most_common()) or "none"
@@ -453,7 +445,7 @@ def write_report(ws: Workspace, summary: dict) -> Path:
     return path
 
 
-def summary_markdown(summary: dict, ws: Workspace | None = None) -> str:
+def summary_markdown(summary: BuildSummary, ws: Workspace | None = None) -> str:
     """The run as Markdown (the Prefect artifact): top entities and example facts first, when ``ws`` is given."""
     out = "# build-kg\n\n"
     if ws is not None:
@@ -464,7 +456,7 @@ def summary_markdown(summary: dict, ws: Workspace | None = None) -> str:
         out += "\n## Example facts\n\n| fact | sentence |\n|---|---|\n" + "".join(
             f"| {_md(f.subject)} *{_md(f.predicate)}* {_md(f.object)} | {_md(f.sentence)} |\n" for f in k.examples[:10])
         out += "\n## The run\n\n"
-    rows = _run_rows(summary) + [("report", str(summary.get("report", "")))]
+    rows = _run_rows(summary) + [("report", summary.report)]
     return out + "| | |\n|---|---|\n" + "".join(f"| {_md(k_)} | {_md(v)} |\n" for k_, v in rows)
 
 

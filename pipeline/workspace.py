@@ -6,7 +6,7 @@ Layout::
       tables/<name>.parquet   typed tables from pipeline.schema
       store/                  embedded Oxigraph store
       exports/                triples, RDF, vectors
-      models/                 trained artefacts (FastText, KGE)
+      models/                 trained artefacts (ARTEFACTS: the corpus FastText model)
       report.html, run.json
       build.lock              held (flock) by the build running here
 
@@ -30,6 +30,11 @@ import pyarrow.parquet as pq
 from pipeline.errors import WorkspaceBusyError, WorkspaceError
 
 
+#: Files a stage leaves beside the tables, by name, under ``models/``: featurize writes the corpus
+#: FastText model, the export reads it (DKPLM semantic importance).
+ARTEFACTS = {"fasttext": "fasttext.model"}
+
+
 class Workspace:
     """A folder of named Parquet tables plus stage outputs."""
 
@@ -49,6 +54,10 @@ class Workspace:
     @property
     def models_dir(self) -> Path:
         return self.root / "models"
+
+    def artefact(self, name: str) -> Path:
+        """Where the artefact ``name`` of :data:`ARTEFACTS` lives (it may not exist yet)."""
+        return self.models_dir / ARTEFACTS[name]
 
     def table_path(self, name: str) -> Path:
         return self.root / "tables" / f"{name}.parquet"

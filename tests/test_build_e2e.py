@@ -33,9 +33,9 @@ def _select(ws: Workspace, sparql: str) -> list[dict]:
 
 def test_summary_counts(built):
     _, summary = built
-    assert summary["documents"] == 72
-    assert summary["routes"] == {"en:spacy": 36, "bn:bangla": 36}
-    assert summary["store"]["facts_kept"] > 0 and summary["store"]["facts_dropped"] > 0
+    assert summary.documents == 72
+    assert summary.routes == {"en:spacy": 36, "bn:bangla": 36}
+    assert summary.store.facts_kept > 0 and summary.store.facts_dropped > 0
 
 
 def test_english_and_bangla_entities_share_one_iri(built):
@@ -83,7 +83,7 @@ def test_exports_parse_back_and_vectors_match_id_maps(built):
     assert len(graph) > 0
     dataset = rdflib.Dataset()
     dataset.parse(out / "graph.nq", format="nquads")
-    assert sum(1 for _ in dataset.quads((None, None, None, None))) == summary["export"]["quads"]
+    assert sum(1 for _ in dataset.quads((None, None, None, None))) == summary.export["quads"]
     entity_ids = [line.split("\t")[0] for line in (out / "entity2id.txt").read_text().splitlines()[1:]]
     relation_ids = [line.split("\t")[0] for line in (out / "relation2id.txt").read_text().splitlines()[1:]]
     ent = [list(map(float, line.split(","))) for line in (out / "entity_emb.txt").read_text().splitlines()]
@@ -109,5 +109,5 @@ def test_rebuild_adds_no_duplicates(built):
     ws, summary = built
     again = run_build([str(EXAMPLE_CORPUS)], workspace=str(ws.root), config=FAST, force=True)
     assert "up_to_date" not in again, "force rebuilds"
-    assert again["store"]["quads_added"] == 0
-    assert again["store"]["quads"] == summary["store"]["quads"]
+    assert again.store.quads_added == 0
+    assert again.store.quads == summary.store.quads

@@ -7,7 +7,7 @@ import pytest
 from prefect.states import Failed
 
 from bench.store_synthetic import synthetic_workspace
-from flows.build_kg import (
+from flows.tasks import (
     embed_task,
     export_task,
     featurize_task,

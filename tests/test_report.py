@@ -8,15 +8,18 @@ import pytest
 
 from pipeline.report import summary_markdown, write_report
 from pipeline.schema import DOCUMENTS, ENTITIES, QUARANTINE, SCORED_EDGES, from_rows
+from pipeline.summary import BuildSummary
 from pipeline.workspace import Workspace
 
 CITIES = [("Dhaka", "ঢাকা"), ("Kolkata", "কলকাতা"), ("Chittagong", "চট্টগ্রাম"), ("Sylhet", "সিলেট"),
           ("Khulna", "খুলনা"), ("Rajshahi", "রাজশাহী"), ("Barisal", "বরিশাল"), ("Rangpur", "রংপুর"),
           ("Comilla", "কুমিল্লা"), ("Mymensingh", "ময়মনসিংহ"), ("Jessore", "যশোর"), ("Bogra", "বগুড়া")]
-SUMMARY = {"documents": 12, "extracted": 12, "routes": {"en:spacy": 12}, "entities": 13,
-           "filter": {"edges": 13, "kept": 12, "threshold": 0.5, "method": "gae"},
-           "embed": {"model": "quaternion", "dim": 8, "device": "cpu", "entities": 13},
-           "store": {"quads": 100, "quads_added": 100, "documents": 12}}
+SUMMARY = BuildSummary.model_validate({
+    "documents": 12, "extraction": {"documents": 12, "routes": {"en:spacy": 12}}, "entities": 13,
+    "filter": {"edges": 13, "kept": 12, "threshold": 0.5, "method": "gae"},
+    "embed": {"model": "quaternion", "dim": 8, "device": "cpu", "entities": 13},
+    "store": {"quads": 100, "quads_added": 100, "documents": 12},
+    "stages": {"ingest": {"seconds": 1.25, "rows_in": 12, "rows_out": 12, "peak_rss_mib": 300}}})
 
 
 def _entity(eid, en, bn, type_):
@@ -65,19 +68,21 @@ def test_report_names_top_entities_in_both_languages_and_facts_with_sentences(wo
     assert "bad.csv" in _section(page, "quarantine")
     assert "{'" not in page and "': " not in page  # no dict reprs anywhere
     assert page.count("data:image/png;base64,") >= 5
+    assert "<th>stage ingest</th><td>1.2 s, 12 rows in, 12 out, peak 300 MiB</td>" in page  # issue 19
 
 
 def test_an_empty_run_says_so_and_draws_no_empty_plots(tmp_path) -> None:
     ws = Workspace(tmp_path / "empty")
     for name, schema in (("documents", DOCUMENTS), ("entities", ENTITIES), ("scored_edges", SCORED_EDGES)):
         ws.write(name, from_rows([], schema), schema)
-    page = write_report(ws, {"documents": 0}).read_text(encoding="utf-8")
+    page = write_report(ws, BuildSummary()).read_text(encoding="utf-8")
     assert "No documents were read" in page and "data:image/png" not in page and "No data to plot." in page
 
 
 def test_the_prefect_artifact_leads_with_entities_and_facts(workspace) -> None:
-    markdown = summary_markdown({**SUMMARY, "report": "r.html"}, workspace)
+    markdown = summary_markdown(SUMMARY.model_copy(update={"report": "r.html"}), workspace)
     assert markdown.index("## Top entities") < markdown.index("## The run")
     assert "| Dhaka | ঢাকা | PLACE | 1 |"  # a fact in two documents counts once in markdown
     assert "| Person 0 *born in* Dhaka | Person 0 was born in Dhaka. |" in markdown
     assert "| candidate edges: kept / dropped | 12 / 1 by gae (threshold 0.500) |" in markdown
+    assert "| stage ingest | 1.2 s, 12 rows in, 12 out, peak 300 MiB |" in markdown

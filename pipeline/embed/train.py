@@ -27,6 +27,7 @@ from pykeen.utils import set_random_seed
 
 from pipeline.embed.models import TEXT_MODELS, build_model
 from pipeline.errors import ConfigError
+from pipeline.runtime import resolve_device
 
 __all__ = [
     "BUNDLED_DATASETS",
@@ -45,13 +46,6 @@ BUNDLED_DATASETS = ("nations", "umls", "kinships")
 
 #: Files a dataset directory must hold (tab-separated ``h r t`` lines).
 SPLIT_FILES = ("train.txt", "valid.txt", "test.txt")
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; anything else is passed to :class:`torch.device`."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def load_dataset(dataset: str | Path, *, reciprocal: bool = False) -> Dataset:

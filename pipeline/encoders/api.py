@@ -8,7 +8,6 @@ is downloaded. A path to another E5S1 file works the same way.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from pipeline.encoders.e5_format import E5File, read_e5_file
 from pipeline.encoders.tokenizer import Encoding, UnigramTokenizer
 from pipeline.encoders.transformer import TransformerEncoder
 from pipeline.errors import ModelNotFoundError
+from pipeline.runtime import resolve_device, set_threads  # noqa: F401  (set_threads: re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +40,6 @@ def encoder_file(name: str = DEFAULT_ENCODER) -> Path:
     if not path.is_file():
         raise ModelNotFoundError(f"[E102] no encoder {name!r}: use one of {sorted(ENCODERS)} or a path to an E5S1 file")
     return path
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def set_threads(threads: int | None = None) -> int:
-    """One thread setting for every torch stage: ``KG_THREADS`` or the CPUs this process may use."""
-    threads = threads or int(os.environ.get("KG_THREADS", "0")) or len(os.sched_getaffinity(0))
-    if torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)
-    return threads
 
 
 @dataclass

@@ -229,9 +229,8 @@ def linked_mentions(mentions: pa.Table, links: pa.Table) -> list[dict]:
     return [{**r, "entity_id": entity_of[r["mention_id"]]} for r in rows if r["mention_id"] in entity_of]
 
 
-def load_fasttext(models_dir: Path):
-    """The corpus FastText model featurize saved, or None."""
-    path = models_dir / "fasttext.model"
+def load_fasttext(path: Path):
+    """The corpus FastText model featurize saved (``Workspace.artefact("fasttext")``), or None."""
     if not path.exists():
         return None
     from gensim.models import FastText

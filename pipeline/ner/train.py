@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from pipeline.encoders import set_threads
+from pipeline.runtime import set_threads
 from pipeline.ner.gold import read_gold, score_spans, split
 from pipeline.ner.tagger import (
     Tagger,

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from pipeline.export.api import run_export
+from pipeline.export.api import export_workspace
 from pipeline.export.config import ExportConfig
 from pipeline.export.dkplm import _sentence_window, long_tail_entities, semantic_importance
 from tests.export import easynlp_reader
@@ -41,7 +41,7 @@ def test_klt_formula_by_hand() -> None:
 
 
 def test_exports_of_a_small_workspace(small_workspace) -> None:
-    card = run_export(small_workspace)
+    card = export_workspace(small_workspace).card
     out = small_workspace.exports_dir
     long_tail = _tsv(out / "dkplm_long_tail.tsv")
     # Rahim and Dhaka are frequent; Gitanjali has one fact; Karim and the club two each.
@@ -64,7 +64,7 @@ def test_exports_of_a_small_workspace(small_workspace) -> None:
 
 
 def test_easynlp_reader_agrees_and_catches_a_shifted_file(small_workspace) -> None:
-    run_export(small_workspace)
+    export_workspace(small_workspace)
     out = small_workspace.exports_dir
     result = subprocess.run([sys.executable, str(READER), str(out)], capture_output=True, text=True, timeout=60)
     report = json.loads(result.stdout)
@@ -101,7 +101,7 @@ def test_fasttext_model_feeds_semantic_importance(small_workspace) -> None:
     model.build_vocab(corpus_iterable=sentences)
     model.train(corpus_iterable=sentences, total_examples=len(sentences), epochs=5)
     model.save(str(small_workspace.models_dir / "fasttext.model"))
-    card = run_export(small_workspace, config=ExportConfig(max_triples_per_entity=1))
+    card = export_workspace(small_workspace, config=ExportConfig(max_triples_per_entity=1)).card
     assert card["dkplm"]["semantic_importance"].startswith("corpus FastText")
     rows = _tsv(small_workspace.exports_dir / "dkplm_long_tail.tsv")
     assert rows and all(0 < float(r["semantic_importance"]) < 2 for r in rows)
@@ -116,7 +116,7 @@ def test_literal_markers_in_text_are_escaped(tmp_path) -> None:
                            "filter_score": 1.0, "kept": True}],
                          [dict(doc_id="d", source="s", lang="he", text=text)],
                          [(mention("d", text, "Karim"), "k"), (mention("d", text, "B"), "b")])
-    run_export(ws)
+    export_workspace(ws)
     record = json.loads((ws.exports_dir / "dkplm_corpus.jsonl").read_text(encoding="utf-8"))
     assert record["text"] == "A [ ENT ] [ENT] B [ENT]\nשלום [ENT] Karim [ENT]\u200b"
     assert easynlp_reader.marked_spans(record["text"]) == ["B", "Karim"]
@@ -125,7 +125,7 @@ def test_literal_markers_in_text_are_escaped(tmp_path) -> None:
 @pytest.mark.parametrize("missing", ["mentions", "entity_embeddings"])
 def test_exports_without_optional_tables(small_workspace, missing) -> None:
     small_workspace.table_path(missing).unlink()
-    card = run_export(small_workspace)
+    card = export_workspace(small_workspace).card
     out = small_workspace.exports_dir
     assert (out / "dkplm_long_tail.tsv").exists() and (out / "graph.ttl").exists()
     assert ("embedding_dim" in card) == (missing != "entity_embeddings")
@@ -134,7 +134,7 @@ def test_exports_without_optional_tables(small_workspace, missing) -> None:
 def test_pykeen_and_openke_read_the_triples(small_workspace) -> None:
     from pykeen.triples import TriplesFactory
 
-    run_export(small_workspace)
+    export_workspace(small_workspace)
     out = small_workspace.exports_dir
     factory = TriplesFactory.from_path(out / "triples.tsv")
     assert factory.num_triples == 5 and factory.num_relations == 5

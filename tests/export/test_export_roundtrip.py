@@ -15,7 +15,7 @@ from gensim.models import KeyedVectors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.export.api import run_export
+from pipeline.export.api import export_workspace
 from tests.export import easynlp_reader
 from tests.export.conftest import entity, mention, write_workspace
 
@@ -48,7 +48,7 @@ def test_every_export_parses_back(names, ids, predicate, alias, text) -> None:
                 (mention("d\u200f1", body, names[1], body.count(names[1]) - 1), ids[1])]
     with tempfile.TemporaryDirectory() as tmp:
         ws = write_workspace(Path(tmp) / "ws", entities, edges, documents, mentions)
-        card = run_export(ws)
+        card = export_workspace(ws).card
         out = ws.exports_dir
 
         # RDF: N-Quads, N-Triples, Turtle parse with both pyoxigraph and rdflib, and agree.

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.export.api import run_export
+from pipeline.export.api import export_workspace
 from pipeline.export.dkplm import is_value
 from tests.export.conftest import edge, entity, write_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-SUMMARY = {"embed": {"model": "quaternion", "dim": 4, "device": "cpu", "entities": 9},
+MODELS = {"embed": {"model": "quaternion", "dim": 4, "device": "cpu", "entities": 9},
            "filter": {"edges": 12, "kept": 11, "threshold": 0.5, "method": "gae"}}
 
 
@@ -42,7 +42,7 @@ def _workspace(root: Path):
 
 def test_long_tail_entities_are_named_and_one_per_name(tmp_path) -> None:
     ws = _workspace(tmp_path / "ws")
-    card = run_export(ws, summary=SUMMARY)
+    card = export_workspace(ws, models=MODELS).card
     rows = _tsv(ws.exports_dir / "dkplm_long_tail.tsv")
     labels = [r["label"] for r in rows]
     assert not [label for label in labels if is_value(label, None)], labels  # no "2900.0", "2900", "১৯৭১"
@@ -55,7 +55,7 @@ def test_long_tail_entities_are_named_and_one_per_name(tmp_path) -> None:
 
 def test_entities_without_a_vector_are_listed_not_silent_zeros(tmp_path) -> None:
     ws = _workspace(tmp_path / "ws")
-    card = run_export(ws, summary=SUMMARY)
+    card = export_workspace(ws, models=MODELS).card
     out = ws.exports_dir
     ids = [line.split("\t")[0] for line in (out / "entity2id.txt").read_text(encoding="utf-8").splitlines()[1:]]
     matrix = np.loadtxt(out / "entity_emb.txt", delimiter=",", ndmin=2)
@@ -69,7 +69,7 @@ def test_readme_and_data_card_after_export_and_kg_export_keeps_the_models(tmp_pa
     ws = _workspace(tmp_path / "ws")
     (tmp_path / "news" / "LICENSE").parent.mkdir()
     (tmp_path / "news" / "LICENSE").write_text("CC BY 4.0\n")
-    run_export(ws, summary=SUMMARY)  # as `kg build` does
+    export_workspace(ws, models=MODELS)  # as `kg build` does
     out = ws.exports_dir
     readme = (out / "README.md").read_text(encoding="utf-8")
     written = sorted(p.name for p in out.iterdir() if p.name != "README.md")
@@ -81,12 +81,12 @@ def test_readme_and_data_card_after_export_and_kg_export_keeps_the_models(tmp_pa
     assert card["software"]["kg-pipeline"]["version"] and card["software"]["pyoxigraph"]["licence"]
     assert card["models"]["embed"]["model"] == "quaternion"
 
-    ws.write_json("run.json", SUMMARY)  # what the build leaves; `kg export` has no summary of its own
+    ws.write_json("run.json", MODELS)  # what the build leaves; `kg export` has no summary of its own
     for name in ("README.md", "datacard.json"):
         (out / name).unlink()
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", "export", "--workspace", str(ws.root)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     again = json.loads((out / "datacard.json").read_text(encoding="utf-8"))
-    assert again["models"]["embed"] == SUMMARY["embed"] and again["models"]["filter"] == SUMMARY["filter"]
+    assert again["models"]["embed"] == MODELS["embed"] and again["models"]["filter"] == MODELS["filter"]
     assert again["sources"] == card["sources"] and (out / "README.md").read_text(encoding="utf-8") == readme

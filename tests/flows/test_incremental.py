@@ -59,25 +59,25 @@ def _labels(workspace) -> set[str]:
 
 def test_first_build_then_an_unchanged_rerun_is_skipped(corpus, workspace, prefect_harness) -> None:
     first = run_build([str(corpus)], workspace=str(workspace), config=SMALL)
-    assert first["documents"] == 4 and first["extracted"] == 4 and "up_to_date" not in first
-    quads = first["store"]["quads"]
+    assert first.documents == 4 and first.extracted == 4 and not first.up_to_date
+    quads = first.store.quads
 
     second = run_build([str(corpus)], workspace=str(workspace), config=SMALL)
-    assert second["up_to_date"] is True
-    assert second["store"]["quads"] == quads
+    assert second.up_to_date is True
+    assert second.store.quads == quads
 
     changed_config = SMALL.model_copy(update={"embed": SMALL.embed.model_copy(update={"epochs": 3})})
     third = run_build([str(corpus)], workspace=str(workspace), config=changed_config)
     assert "up_to_date" not in third
-    assert third["extracted"] == 0, "an embed setting does not invalidate extraction"
-    assert third["store"]["quads_added"] == 0
+    assert third.extracted == 0, "an embed setting does not invalidate extraction"
+    assert third.store.quads_added == 0
 
 
 def test_one_new_document_is_extracted_alone_and_upserted(corpus, workspace, prefect_harness) -> None:
     with (corpus / "english.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(NEW_DOCUMENT) + "\n")
     summary = run_build([str(corpus)], workspace=str(workspace), config=SMALL)
-    assert summary["documents"] == 5 and summary["extracted"] == 1
+    assert summary.documents == 5 and summary.extracted == 1
     assert {"Lalon Shah", "Kushtia"} <= _labels(workspace)
     assert len(_documents_in_store(workspace)) == 5
 
@@ -102,8 +102,8 @@ def test_deleted_documents_leave_the_store(corpus, workspace, prefect_harness) -
         run_build([str(corpus)], workspace=str(workspace), config=SMALL)
     assert len(_documents_in_store(workspace)) == 5
     summary = run_build([str(corpus)], workspace=str(workspace), config=SMALL, allow_removals=True)
-    assert summary["documents"] == 3 and summary["extracted"] == 0
-    assert summary["store"]["documents_removed"] == 2
+    assert summary.documents == 3 and summary.extracted == 0
+    assert summary.store.documents_removed == 2
     stored = _documents_in_store(workspace)
     assert len(stored) == 3 and not stored & bangla_ids
     assert "রবীন্দ্রনাথ ঠাকুর" not in _labels(workspace)
@@ -115,7 +115,7 @@ def test_bad_sources_are_quarantined_and_the_run_completes(corpus, workspace, pr
                                          encoding="utf-8")
     (corpus / "empty.md").write_text("   \n", encoding="utf-8")
     summary = run_build([str(corpus)], workspace=str(workspace), config=SMALL)
-    assert summary["documents"] == 4 and summary["quarantined"] == 3
+    assert summary.documents == 4 and summary.quarantined == 3
     reasons = {row["source"]: row["reason"] for row in Workspace(workspace).read("quarantine").to_pylist()}
     assert any("binary.txt" in source for source in reasons)
     assert any("broken.jsonl:2" in source for source in reasons), reasons
@@ -132,7 +132,7 @@ def test_issue17_a_source_that_fails_to_read_keeps_its_documents(corpus, workspa
     summary = run_build([str(corpus)], workspace=str(workspace), config=SMALL)
     reasons = {row["source"]: row["reason"] for row in Workspace(workspace).read("quarantine").to_pylist()}
     assert reasons[str(corpus / "english.jsonl")] == "empty file (0 bytes)"
-    assert summary["store"]["documents_removed"] == 0
+    assert summary.store.documents_removed == 0
     assert _documents_in_store(workspace) == before
     (corpus / "english.jsonl").write_text(_head("english.jsonl", 2) + json.dumps(NEW_DOCUMENT) + "\n",
                                           encoding="utf-8")  # as before, for the next test

@@ -28,7 +28,7 @@ def _extracted(corpus, workspace, runner: dict) -> tuple[list, list, dict]:
     config = PipelineConfig.model_validate({**SMALL, "orchestration": runner})
     summary = run_build([str(corpus)], workspace=str(workspace), config=config)
     ws = Workspace(workspace)
-    return ws.read("mentions").to_pylist(), ws.read("relations").to_pylist(), summary["routes"]
+    return ws.read("mentions").to_pylist(), ws.read("relations").to_pylist(), summary.routes
 
 
 def test_dask_local_cluster_extracts_what_threads_extract(corpus, tmp_path, prefect_harness) -> None:

@@ -151,3 +151,11 @@ def edge_row():
 @pytest.fixture
 def port() -> int:
     return free_port()
+
+
+def replace_documents(store, doc_ids, quads) -> None:
+    """Drop the documents' graphs, then load their quads: what run_store does, on the Store protocol alone."""
+    from kg_store.iri import document_iri
+
+    store.drop_graphs([document_iri(d, store.vocab) for d in doc_ids])
+    store.load_quads(quads)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bench.store_synthetic import synthetic_tables
-from kg_store.api import open_store, run_store
+from kg_store.api import open_store, store_workspace
 from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES
 from pipeline.workspace import Workspace
 
@@ -31,7 +31,7 @@ def watched(*args, **kwargs):
             time.sleep(0.5)  # the parent kills us while bulk_load is mid-stream
         yield chunk
 kg_store.api.tables_to_nquads = watched
-kg_store.api.run_store(Workspace(sys.argv[1]))
+kg_store.api.store_workspace(Workspace(sys.argv[1]))
 print("finished", flush=True)
 """
 
@@ -51,10 +51,10 @@ def _count(ws: Workspace) -> int:
 
 def test_kill_9_mid_load_then_rerun_equals_a_clean_run(tmp_path) -> None:
     clean = _workspace(tmp_path / "clean", seed=0, quads=45_000)
-    expected = run_store(clean)["quads"]
+    expected = store_workspace(clean).quads
 
     crashed = _workspace(tmp_path / "crashed", seed=1, quads=20_000)  # an older build with other documents
-    run_store(crashed)
+    store_workspace(crashed)
     _workspace(tmp_path / "crashed", seed=0, quads=45_000)  # the new tables, as in `clean`
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(crashed.root)], cwd=ROOT, env=env,
@@ -67,6 +67,6 @@ def test_kill_9_mid_load_then_rerun_equals_a_clean_run(tmp_path) -> None:
     assert child.returncode == -signal.SIGKILL
     assert _count(crashed) != expected  # the kill left a partial store behind
 
-    again = run_store(crashed)  # the lock died with the process: the store opens
-    assert again["quads"] == expected == _count(crashed)
-    assert run_store(crashed)["quads_added"] == 0
+    again = store_workspace(crashed)  # the lock died with the process: the store opens
+    assert again.quads == expected == _count(crashed)
+    assert store_workspace(crashed).quads_added == 0

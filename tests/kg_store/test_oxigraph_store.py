@@ -12,10 +12,12 @@ import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from kg_store.base import QueryResult
+from kg_store.iri import document_iri
 from kg_store.oxigraph import OxigraphStore
 from kg_store.quads import document_quads, tables_to_quads, with_evidence
 from kg_store.timeouts import QueryTimeoutError
 from pipeline.errors import QueryError, StoreError
+from tests.kg_store.conftest import replace_documents
 
 FACTS = "SELECT ?s ?p ?o WHERE { ?a kg:kept true ; kg:subject ?s ; kg:predicate ?p ; kg:object ?o . ?s ?p ?o }"
 
@@ -65,14 +67,14 @@ def test_dropped_edges_are_assertions_not_facts(store) -> None:
 def test_replace_documents_removes_stale_facts(store, table_maker, edge_row) -> None:
     before = store.count_quads()
     _, edges, documents = table_maker()
-    store.replace_documents(["d1", "d2"], document_quads(documents, with_evidence(edges, documents)))
+    replace_documents(store, ["d1", "d2"], document_quads(documents, with_evidence(edges, documents)))
     assert store.count_quads() == before  # same content: replacing is idempotent
     _, edges, documents = table_maker([edge_row("x9", "rahim", "lived in", "dhaka", "d1", True)])
-    store.replace_documents(["d1"], document_quads(documents.slice(0, 1), with_evidence(edges, documents.slice(0, 1))))
+    replace_documents(store, ["d1"], document_quads(documents.slice(0, 1), with_evidence(edges, documents.slice(0, 1))))
     facts = {p.rsplit("/", 1)[-1] for _, p, _ in store.query(FACTS).values()}
     assert facts == {"livedIn", "অবস্থিত"}  # d1's old fact is gone, d2's is untouched
     assert not store.query("ASK { ?a kg:predicate rel:wasBornIn }").boolean  # and its provenance
-    store.delete_documents(["d1", "d2", "never-loaded"])
+    store.drop_graphs([document_iri(d, store.vocab) for d in ["d1", "d2", "never-loaded"]])
     assert len(store.query(FACTS)) == 0
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import RdfFormat, parse
 
+from kg_store.iri import document_iri
 from kg_store.oxigraph import OxigraphStore
 from kg_store.quads import document_quads, tables_to_quads, with_evidence
 from kg_store.remote import RemoteStore, insert_data
 from pipeline.errors import EndpointError, QueryError
+from tests.kg_store.conftest import replace_documents
 
 NASTY = ['say "hi"\n\\u0041 \\ \r\t', "\x00\x01\x7f", "\u202eevil\u200b", "বাংলা 😀", "'''", "}} GRAPH <x> {"]
 
@@ -39,7 +41,7 @@ def test_load_query_and_idempotence(remote, tables) -> None:
 def test_replace_documents(remote, table_maker, edge_row) -> None:
     remote.load_quads(tables_to_quads(*table_maker()))
     _, edges, documents = table_maker([edge_row("x9", "rahim", "lived in", "dhaka", "d1", True)])
-    remote.replace_documents(["d1"], document_quads(documents.slice(0, 1), with_evidence(edges, documents.slice(0, 1))))
+    replace_documents(remote, ["d1"], document_quads(documents.slice(0, 1), with_evidence(edges, documents.slice(0, 1))))
     assert remote.query("ASK { ?s rel:livedIn ?o }").boolean
     assert not remote.query("ASK { ?s rel:wasBornIn ?o }").boolean
     assert remote.query("ASK { ?s rel:অবস্থিত ?o }").boolean  # d2 untouched
@@ -67,12 +69,12 @@ def test_errors_name_the_url(remote, port) -> None:
         with pytest.raises(EndpointError, match=f"{dead} is unreachable"):
             store.query("ASK {}")
         with pytest.raises(EndpointError, match=f"127.0.0.1:{port}/update is unreachable"):
-            store.delete_documents(["d1"])
+            store.drop_graphs([document_iri(d, store.vocab) for d in ["d1"]])
 
 
 @pytest.mark.parametrize("graph_store", [False, True], ids=["sparql-update", "graph-store-protocol"])
 def test_run_store_into_oxigraph_serve_equals_embedded(oxigraph_server, tmp_path, tables, graph_store) -> None:
-    from kg_store.api import run_store
+    from kg_store.api import store_workspace
     from kg_store.config import StoreConfig
     from pipeline.schema import DOCUMENTS, ENTITIES, SCORED_EDGES
     from pipeline.workspace import Workspace
@@ -84,10 +86,10 @@ def test_run_store_into_oxigraph_serve_equals_embedded(oxigraph_server, tmp_path
                          graph_store_endpoint=f"{oxigraph_server}/store" if graph_store else None)
     with RemoteStore(f"{oxigraph_server}/query") as clean:
         clean.update("DROP SILENT ALL")
-    remote = run_store(ws, config=config)
-    embedded = run_store(ws)
-    assert remote["quads"] == embedded["quads"] == remote["quads_added"]
-    assert run_store(ws, config=config)["quads_added"] == 0  # replace-by-document: idempotent
+    remote = store_workspace(ws, config=config)
+    embedded = store_workspace(ws)
+    assert remote.quads == embedded.quads == remote.quads_added
+    assert store_workspace(ws, config=config).quads_added == 0  # replace-by-document: idempotent
     with RemoteStore(f"{oxigraph_server}/query", graph_store_endpoint=config.graph_store_endpoint) as store:
         dumped = set(parse(path=str(store.dump(tmp_path / "remote.nq")), format=RdfFormat.N_QUADS))
     with OxigraphStore(ws.store_dir, read_only=True) as store:
@@ -108,3 +110,19 @@ def test_rdflib_dataset_over_both_backends(remote, tables) -> None:
             graph.add((rdflib.URIRef("http://ex/s"), rdflib.URIRef("http://ex/p"), rdflib.Literal("o")))
         for store in (remote, embedded):  # what rdflib wrote is in the store, in the named graph
             assert store.query("ASK { GRAPH <http://ex/added> { <http://ex/s> <http://ex/p> \"o\" } }").boolean
+
+
+def test_issue20_kg_query_finds_the_configured_remote_store(oxigraph_server, remote, tables, tmp_path, monkeypatch,
+                                                           capsys) -> None:
+    """After a build with [store] backend = "remote", `kg query --workspace W` asks that store (it said "no store")."""
+    from pipeline.cli import main
+
+    remote.load_quads(tables_to_quads(*tables))
+    config = tmp_path / "kg.toml"
+    config.write_text(f'[store]\nbackend = "remote"\nquery_endpoint = "{oxigraph_server}/query"\n')
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s rel:wasBornIn ?o }"
+    assert main(["query", query, "--workspace", str(tmp_path / "ws"), "--config", str(config), "--format", "csv"]) == 0
+    by_flag = capsys.readouterr().out
+    monkeypatch.setenv("KG_CONFIG", str(config))
+    assert main(["query", query, "--workspace", str(tmp_path / "ws"), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == by_flag and by_flag.splitlines()[1] != "0"

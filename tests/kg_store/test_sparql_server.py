@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 import kg_store
+from kg_store.iri import document_iri
 from kg_store.oxigraph import OxigraphStore
 from kg_store.quads import tables_to_quads
 from kg_store.remote import RemoteStore
@@ -112,7 +113,7 @@ def test_updates_need_the_right_token(writable) -> None:
 def test_remote_backend_speaks_to_our_server(writable, tables) -> None:
     url, store = writable
     with RemoteStore(f"{url}/query", update_token="s3cret") as remote:
-        remote.delete_documents(["d1"])
+        remote.drop_graphs([document_iri(d, remote.vocab) for d in ["d1"]])
         assert not remote.query("ASK { ?s rel:wasBornIn ?o }").boolean
         remote.load_quads(tables_to_quads(*tables))
         assert remote.query("ASK { ?s rel:wasBornIn ?o }").boolean

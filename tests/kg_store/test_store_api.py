@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 import kg_store
-from kg_store.api import format_result, open_store, query, run_store
+from kg_store.api import format_result, open_store, query, run_store, store_workspace
 from kg_store.config import StoreConfig
 from kg_store.oxigraph import OxigraphStore
 from kg_store.remote import RemoteStore
@@ -27,47 +27,47 @@ def workspace(tmp_path, tables) -> Workspace:
 
 
 def test_run_store_counts_and_reruns_add_nothing(workspace) -> None:
-    counts = run_store(workspace, config=StoreConfig())
-    assert counts["quads"] == counts["quads_added"] > 0
-    assert {k: counts[k] for k in ("entities", "relations", "documents", "facts_kept", "facts_dropped")} == {
+    counts = store_workspace(workspace, config=StoreConfig())
+    assert counts.quads == counts.quads_added > 0
+    assert {k: getattr(counts, k) for k in ("entities", "relations", "documents", "facts_kept", "facts_dropped")} == {
         "entities": 4,
         "relations": 3,
         "documents": 2,
         "facts_kept": 2,
         "facts_dropped": 1,
     }
-    again = run_store(workspace, config=StoreConfig())
-    assert again["quads_added"] == 0 and again["quads"] == counts["quads"]
+    again = store_workspace(workspace, config=StoreConfig())
+    assert again.quads_added == 0 and again.quads == counts.quads
 
 
 def test_run_store_replaces_changed_documents(workspace, table_maker, edge_row) -> None:
-    run_store(workspace)
+    store_workspace(workspace)
     _, edges, _ = table_maker([edge_row("x9", "rahim", "lived in", "dhaka", "d1", True)])
     workspace.write("scored_edges", edges, SCORED_EDGES)
-    run_store(workspace)
+    store_workspace(workspace)
     facts = query("SELECT ?p WHERE { ?s ?p ?o . ?a kg:subject ?s ; kg:predicate ?p ; kg:kept true }", workspace=workspace)
     assert [p.rsplit("/", 1)[-1] for (p,) in facts.values()] == ["livedIn"]
 
 
 def test_run_store_removes_documents_that_disappeared(workspace, table_maker) -> None:
-    run_store(workspace)
+    store_workspace(workspace)
     entities, edges, documents = table_maker()
     keep = pc.equal(edges.column("doc_id"), "d1")
     workspace.write("scored_edges", edges.filter(keep), SCORED_EDGES)
     workspace.write("documents", documents.filter(pc.equal(documents.column("doc_id"), "d1")), DOCUMENTS)
-    counts = run_store(workspace)
-    assert counts["documents_removed"] == 1 and counts["quads_added"] < 0
+    counts = store_workspace(workspace)
+    assert counts.documents_removed == 1 and counts.quads_added < 0
     with open_store(workspace, read_only=True) as store:
         assert store.document_ids() == {"d1"}
         assert not store.query("ASK { ?s <https://kg-pipeline.example.org/relation/অবস্থিত> ?o }").boolean
 
 
 def test_run_store_fails_on_bad_ids_before_dropping_anything(workspace, table_maker, edge_row) -> None:
-    before = run_store(workspace)["quads"]
+    before = store_workspace(workspace).quads
     entities, edges, documents = table_maker([edge_row("x9", "rahim", "p", None, "d1", True)])
     workspace.write("scored_edges", edges, SCORED_EDGES)
     with pytest.raises(StoreError, match="empty entity id"):
-        run_store(workspace)
+        store_workspace(workspace)
     with open_store(workspace, read_only=True) as store:
         assert store.count_quads() == before
 
@@ -75,16 +75,16 @@ def test_run_store_fails_on_bad_ids_before_dropping_anything(workspace, table_ma
 def test_run_store_explains_bad_tables(workspace, table_maker, edge_row) -> None:
     workspace.write("documents", table_maker()[2].drop_columns(["lang"]))
     with pytest.raises(WorkspaceError, match="lacks column.*lang"):
-        run_store(workspace)
+        store_workspace(workspace)
     entities, edges, documents = table_maker([edge_row("", "rahim", "p", "dhaka", "d1", True)])
     workspace.write("documents", documents, DOCUMENTS)
     workspace.write("scored_edges", edges, SCORED_EDGES)
     with pytest.raises(StoreError, match="empty edge id"):
-        run_store(workspace)
+        store_workspace(workspace)
 
 
 def test_query_helper_reads_while_the_store_is_open(workspace) -> None:
-    run_store(workspace)
+    store_workspace(workspace)
     with open_store(workspace=workspace):  # e.g. `kg serve` holds the lock
         result = query("SELECT ?l WHERE { entity:dhaka rdfs:label ?l } ORDER BY ?l", store_dir=workspace.store_dir)
     assert result.values() == [("Dhaka",), ("ঢাকা",)]
@@ -110,7 +110,7 @@ def test_open_store_resolution(workspace) -> None:
 
 
 def test_format_result(workspace) -> None:
-    run_store(workspace)
+    store_workspace(workspace)
     select = query("SELECT ?s ?l WHERE { ?s a schema:Person ; rdfs:label ?l }", workspace=workspace)
     table = format_result(select)
     assert "entity:rahim" in table and "Rahim@en" in table and "(1 row)" in table
