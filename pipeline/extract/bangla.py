@@ -32,6 +32,7 @@ from pipeline.extract.cooccurrence import (
     CooccurrenceExtractor,
     add_sentence_splitting,
 )
+from pipeline.extract.models import sentence_ents
 from pipeline.lexicon import (
     BANGLA_SUFFIXES,
     GENITIVE_SUFFIXES,
@@ -102,7 +103,7 @@ class BanglaExtractor(CooccurrenceExtractor):
     def find_mentions(self, sent) -> list[Candidate]:
         """Gazetteer names first; NER entities fill the gaps and replace shorter candidates they contain."""
         found = super().find_mentions(sent)
-        for ent in sent.ents:
+        for ent in sentence_ents(sent):
             overlap = [c for c in found if c.span.start < ent.end and ent.start < c.span.end]
             inside = all(ent.start <= c.span.start and c.span.end <= ent.end for c in overlap)
             names = [c for c in overlap if c.label not in LITERAL_TYPES]

