@@ -9,7 +9,10 @@ precision/recall of the kept set against keeping everything.
 
 The steps are separate so benches can build the (slow) candidate graph once
 and score it with many filter settings: :func:`build_candidates`, then
-:func:`measure` per :class:`~pipeline.filter.config.FilterConfig`.
+:func:`measure` per :class:`~pipeline.filter.config.FilterConfig`;
+:func:`ablation` measures the rows of :data:`ABLATION_ROWS` (``kg eval filter
+--ablation``). The reliability curve (:func:`reliability_curve`) shows whether
+a kept fact's score is the chance that it is right.
 """
 
 from __future__ import annotations
@@ -46,6 +49,55 @@ def precision_recall_curve(scores: np.ndarray, labels: np.ndarray, total_positiv
     hits = np.cumsum(np.asarray(labels)[order].astype(np.float64))
     total = total_positives or max(float(hits[-1]) if len(hits) else 0.0, 1.0)
     return hits / total, hits / np.arange(1, len(hits) + 1)
+
+
+def reliability_curve(scores: np.ndarray, labels: np.ndarray, bins: int = 10) -> dict:
+    """Mean score, share of gold and count per equal-width score bin (empty bins left out), and the
+    expected calibration error ``sum_b n_b / n * |gold_b - score_b|``."""
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=np.float64)
+    which = np.minimum((scores * bins).astype(int), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    full = count > 0
+    mean = np.bincount(which, scores, minlength=bins)[full] / count[full]
+    gold = np.bincount(which, labels, minlength=bins)[full] / count[full]
+    ece = float((count[full] * np.abs(gold - mean)).sum() / max(len(scores), 1))
+    return {"score": mean.tolist(), "gold": gold.tolist(), "count": count[full].tolist(), "ece": round(ece, 4)}
+
+
+#: Rows of the filter ablation: name -> FilterConfig overrides of the configured filter.
+ABLATION_ROWS: dict[str, dict] = {
+    "full": {},
+    "prior alone (no network)": {"confidence_weight": 1.0},
+    "network alone (no prior)": {"confidence_weight": 0.0},
+    "no GNN (feature MLP + decoder + prior)": {"components": ()},
+    **{f"-{c}": {"drop": c} for c in ("denoise", "topological", "local", "semantic", "evidence", "relational")},
+    "pair-level (the earlier filter: pairs, cosine)": {"unit": "pair", "decoder": "cosine"},
+    "pair-level prior alone": {"unit": "pair", "confidence_weight": 1.0},
+    "fact-level, relation-blind decoder (cosine)": {"decoder": "cosine"},
+    "one model, no cross-fitting (folds 1)": {"folds": 1},
+    "negatives: uniform only": {"negatives": ("uniform",)},
+    "plain GCN encoder + prior": {"encoder": "gcn"},
+    "confidence only": {"method": "confidence"},
+}
+
+
+def ablation_config(base: FilterConfig, overrides: dict) -> FilterConfig:
+    """``base`` with one ablation row's overrides (``drop``: that component removed)."""
+    overrides = dict(overrides)
+    if "drop" in overrides:
+        gone = overrides.pop("drop")
+        overrides["components"] = tuple(c for c in base.components if c != gone)
+    return base.model_copy(update=overrides) if overrides else base
+
+
+def ablation(candidates: "Candidates", base: FilterConfig, rows: dict[str, dict] | None = None):
+    """Yield one result per ablation row: its name, AP, kept precision and recall, and the ECE."""
+    keys = ("ap_filter", "ap_confidence", "precision_all", "precision_kept", "recall_all", "recall_kept", "kept",
+            "candidates", "positives", "ece", "filter_seconds")
+    for name, overrides in (rows or ABLATION_ROWS).items():
+        config = FilterConfig.model_validate(ablation_config(base, overrides).model_dump())
+        result = measure(candidates, config)
+        yield {"row": name, **{k: result[k] for k in keys}}
 
 
 @dataclass
@@ -154,6 +206,7 @@ def measure(candidates: Candidates, config: FilterConfig, *, curves: bool = Fals
         "recall_kept": round(float(labels[kept].sum()) / gold_pairs, 4) if gold_pairs else 0.0,
         "ap_confidence": round(average_precision(confidence, labels), 4),
         "ap_filter": round(average_precision(score, labels), 4),
+        "ece": reliability_curve(score, labels)["ece"],
         "filter_seconds": result.stats.get("seconds"),
     }
     if curves:
@@ -161,6 +214,7 @@ def measure(candidates: Candidates, config: FilterConfig, *, curves: bool = Fals
             name: [list(map(float, c)) for c in precision_recall_curve(values, labels, gold_pairs)]
             for name, values in (("confidence", confidence), ("filter", score))
         }
+        out["reliability"] = reliability_curve(score, labels)
     return out
 
 
@@ -169,5 +223,36 @@ def evaluate_filter(gold_path: str | Path, *, config: PipelineConfig | None = No
     """Build the candidate graph of ``gold_path`` and :func:`measure` the configured filter on it."""
     config = config or PipelineConfig()
     out = measure(build_candidates(gold_path, config=config, limit=limit), config.filter, curves=curves)
-    log.info("filter evaluation: %s", {k: v for k, v in out.items() if k != "curves"})
+    log.info("filter evaluation: %s", {k: v for k, v in out.items() if k not in ("curves", "reliability")})
     return out
+
+
+def filter_plots_png(evaluation: dict) -> bytes:
+    """PNG of ``kg eval filter --plot``: the precision-recall curves and the filter's reliability curve."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pipeline.report import precision_recall_plot
+
+    fig, (pr, rel) = plt.subplots(1, 2, figsize=(11, 4.5))
+    precision_recall_plot(evaluation)(pr)
+    curve = evaluation["reliability"]
+    rel.plot([0, 1], [0, 1], color="#999999", linestyle="--", label="perfectly calibrated")
+    rel.plot(curve["score"], curve["gold"], marker="o", color="#C44E52", label=f"filter (ECE {curve['ece']})")
+    for x, y, n in zip(curve["score"], curve["gold"], curve["count"]):
+        rel.annotate(str(n), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    rel.set_title("Reliability of the filter score")
+    rel.set_xlabel("mean filter score in the bin (0-1)")
+    rel.set_ylabel("share of candidates that are gold")
+    rel.set_xlim(0, 1)
+    rel.set_ylim(0, 1.02)
+    rel.legend(loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()

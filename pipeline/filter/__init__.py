@@ -1,7 +1,8 @@
-"""Filter stage: score candidate edges with a GNN and drop the implausible ones.
+"""Filter stage: score candidate facts with a GNN and drop the implausible ones.
 
 Entry point: :func:`run_filter`. Importing this package does not import torch;
-the ``"gae"`` filter imports it when it runs.
+the ``"gae"`` filter imports it when it runs. Filters are registered in
+:mod:`pipeline.filter.filters`.
 """
 
 from pipeline.filter.api import (
@@ -10,8 +11,9 @@ from pipeline.filter.api import (
     percentile_threshold,
     run_filter,
 )
-from pipeline.filter.base import EdgeFilter, edge_filters
+from pipeline.filter.base import EdgeFilter
 from pipeline.filter.config import FilterConfig
+from pipeline.filter.filters import edge_filters
 from pipeline.filter.graph import CandidateGraph, CandidateGraphError
 
 __all__ = [

@@ -1,10 +1,17 @@
-"""The filter stage: score candidate edges, keep those above a threshold.
+"""The filter stage: score candidate facts, keep those above a cut.
 
 ``run_filter(edges, features, config=...)`` builds a
-:class:`~pipeline.filter.graph.CandidateGraph`, scores its unique edges with
-the configured :class:`~pipeline.filter.base.EdgeFilter`, and returns every
-evidence row with its edge's score and a keep flag (schema ``SCORED_EDGES``).
-It never imports Prefect and imports torch only when the GNN runs.
+:class:`~pipeline.filter.graph.CandidateGraph`, scores its unique facts with
+the configured :class:`~pipeline.filter.base.EdgeFilter`, calibrates the
+scores (:func:`~pipeline.filter.calibration.platt_to_evidence`), cuts, and
+returns every evidence row with its fact's score and a keep flag (schema
+``SCORED_EDGES``). It never imports Prefect and imports torch only when the
+GNN runs.
+
+The default cut (``cut = "expected_f1"``) adapts to the graph: it keeps the
+top k facts where the expected F1 of the kept set, each fact counting as true
+with its calibrated score, peaks. A graph of weak evidence loses more facts
+than a clean one; a fixed percentile would drop the same share of both.
 """
 
 from __future__ import annotations
@@ -16,8 +23,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from pipeline.filter.base import ConfidenceFilter, EdgeFilter, edge_filters
+from pipeline.filter.base import EdgeFilter
+from pipeline.filter.calibration import platt_to_evidence
+from pipeline.filter.confidence import ConfidenceFilter
 from pipeline.filter.config import FilterConfig
+from pipeline.filter.filters import edge_filters
 from pipeline.filter.graph import CandidateGraph
 from pipeline.schema import EDGES, SCORED_EDGES, empty
 
@@ -32,10 +42,10 @@ class FilterResult:
         scored_edges: every input evidence row (input order) plus
             ``filter_score`` (its unique edge's score) and ``kept``; schema
             ``SCORED_EDGES``.
-        threshold: rows with ``filter_score >= threshold`` are kept; ``None``
-            when there are no edges.
+        threshold: the score cut: rows with ``filter_score >= threshold`` are
+            kept; ``None`` when there are no edges.
         training_log: ``(epoch, training loss)`` pairs; empty for untrained filters.
-        method: the filter that produced the scores (``"none"`` after a fallback).
+        method: the filter that produced the scores (``"confidence"`` after a fallback).
         fallback_reason: why the configured method was not used, else ``None``.
         stats: counts and filter details (nodes, edges, kept edges, device, seconds ...).
         config: the settings of the run.
@@ -51,7 +61,7 @@ class FilterResult:
 
 
 def run_filter(edges: pa.Table, features: pa.Table, *, config: FilterConfig) -> FilterResult:
-    """Score every candidate edge and keep those at or above the threshold: the expected-F1 cut
+    """Score every candidate fact and keep those at or above the cut: the expected-F1 cut
     (:func:`expected_f1_threshold`), the ``drop_percentile`` of the scores, or ``min_score`` when it is set.
 
     Args:
@@ -65,17 +75,21 @@ def run_filter(edges: pa.Table, features: pa.Table, *, config: FilterConfig) -> 
             offending ids). A filter that fails while scoring does not raise:
             the stage falls back to extractor confidence and logs a warning.
     """
-    graph = CandidateGraph.from_tables(edges, features)
+    graph = CandidateGraph.from_tables(edges, features, unit=config.unit)
     if graph.num_rows == 0:
         return FilterResult(empty(SCORED_EDGES), None, [], config.method, config=config, stats=_stats(graph, 0))
 
     scorer, scores, reason = _score(graph, config)
+    calibrated = config.calibrate and not scorer.keeps_all
+    evidence = graph.prior("noisy_or", "edge" if config.prior_scope == "fact" else "pair")
+    if calibrated:
+        scores = platt_to_evidence(scores, evidence)
     if scorer.keeps_all:
         threshold = 0.0
     elif config.min_score is not None:
         threshold = config.min_score
-    elif config.threshold == "expected_f1":
-        threshold = expected_f1_threshold(scores, graph.corroboration)
+    elif config.cut == "expected_f1":
+        threshold = expected_f1_threshold(scores, scores if calibrated else evidence)
     else:
         threshold = percentile_threshold(scores, config.drop_percentile)
     kept_edges = scores.astype(np.float64) >= threshold
@@ -157,8 +171,10 @@ def _scored_table(edges: pa.Table, graph: CandidateGraph, scores: np.ndarray, ke
 
 def _stats(graph: CandidateGraph, kept: int) -> dict[str, Any]:
     return {
+        "unit": graph.unit,
         "num_nodes": graph.num_nodes,
         "num_edges": graph.num_edges,
+        "num_relations": graph.num_relations,
         "num_rows": graph.num_rows,
         "nodes_without_features": int((~graph.has_features).sum()),
         "kept_edges": kept,

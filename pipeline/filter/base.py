@@ -1,11 +1,8 @@
-"""The edge-filter contract and its registry.
+"""The edge-filter contract and its registry (filled in one place: :mod:`pipeline.filter.filters`).
 
 An :class:`EdgeFilter` gives every unique candidate edge of a
 :class:`~pipeline.filter.graph.CandidateGraph` a score in :math:`[0, 1]`;
 :func:`pipeline.filter.api.run_filter` turns scores into keep/drop decisions.
-Filters are picked by name from :data:`edge_filters`, which lists every
-registration in this one module. Factories import their implementation
-lazily, so importing this module never imports torch.
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ class EdgeFilter:
     r"""Base class of edge scorers: one score per unique candidate edge.
 
     .. math::
-        s_e = f(\mathcal{G})_e \in [0, 1], \qquad e = (u, v) \in \mathcal{E}
+        s_e = f(\mathcal{G})_e \in [0, 1], \qquad e = (u, p, v) \in \mathcal{E}
 
     Higher means more plausible. Subclasses override :meth:`score` only; they
     may fill :attr:`training_log` (``(epoch, loss)`` pairs) and :attr:`stats`
@@ -43,7 +40,7 @@ class EdgeFilter:
     #: Registry name of the filter, for reports.
     name: str = "base"
     #: True for filters that only rank: the stage then keeps every edge
-    #: (threshold 0) instead of dropping a percentile.
+    #: (threshold 0) instead of cutting.
     keeps_all: bool = False
 
     def __init__(self, config: FilterConfig | None = None) -> None:
@@ -63,33 +60,5 @@ class EdgeFilter:
         return f"{self.__class__.__name__}(name={self.name!r})"
 
 
-#: Edge filters by name: ``edge_filters.make("gae", config=cfg)``.
+#: Edge filters by name: ``edge_filters.make("gae", config=cfg)``. Registered in pipeline.filter.filters.
 edge_filters: Registry[EdgeFilter] = Registry("edge filter")
-
-
-class ConfidenceFilter(EdgeFilter):
-    r"""Score = the extractor's confidence: the baseline that keeps the ranking as is.
-
-    .. math::
-        s_{(u, v)} = \max_{r \in \mathrm{evidence}(u, v)} \mathrm{conf}_r
-
-    It only ranks: the stage keeps every edge (``keeps_all``), whatever
-    ``drop_percentile`` says. It is also the fallback when the GNN cannot run.
-    """
-
-    name = "none"
-    keeps_all = True
-
-    def score(self, graph: CandidateGraph) -> np.ndarray:
-        return np.clip(graph.confidence.astype(np.float32), 0.0, 1.0)
-
-
-edge_filters.register("none")(ConfidenceFilter)
-
-
-@edge_filters.register("gae")
-def _make_gae(config: FilterConfig | None = None) -> EdgeFilter:
-    """BanglaAutoKG-style graph auto-encoder (imports torch on first use)."""
-    from pipeline.filter.gae import GAEFilter
-
-    return GAEFilter(config)

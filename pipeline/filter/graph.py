@@ -2,13 +2,15 @@
 
 :class:`CandidateGraph` is a plain NumPy view of ``EDGES`` + ``NODE_FEATURES``
 (no torch), so cheap filters need no deep-learning stack. Evidence rows that
-share (subject, object) collapse into one *unique* edge; filters score unique
-edges, and :attr:`CandidateGraph.row_edge` maps the scores back to rows.
+state the same fact (subject, predicate, object) collapse into one *unique*
+edge (with ``unit="pair"``: rows that share (subject, object), whatever the
+predicate); filters score unique edges, and :attr:`CandidateGraph.row_edge`
+maps the scores back to rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +21,8 @@ from pipeline.schema import EDGES, NODE_FEATURES
 
 #: How many offending ids an error message lists before "... and N more".
 _SHOW = 5
+#: What a unique edge is: a fact (subject, predicate, object) or a pair (subject, object).
+UNITS = ("fact", "pair")
 
 
 class CandidateGraphError(KGError, ValueError):
@@ -55,13 +59,18 @@ def _column(table: pa.Table, name: str) -> np.ndarray:
 
 @dataclass(eq=False)
 class CandidateGraph:
-    r"""Entities as nodes, unique (subject, object) pairs as directed edges.
+    r"""Entities as nodes, unique facts (subject, predicate, object) as directed, typed edges.
 
     Args:
         node_ids (np.ndarray): entity id of each node, sorted.
         x (np.ndarray): node features; zeros where an entity has none.
         has_features (np.ndarray): whether the entity had a feature vector.
-        edge_index (np.ndarray): unique (subject, object) node indices, sorted.
+        edge_index (np.ndarray): (subject, object) node indices of the unique edges, sorted by
+            (subject, object, relation); with ``unit="fact"`` a pair repeats once per predicate.
+        relation (np.ndarray): relation id of each edge, an index into ``relation_names``.
+        relation_names (np.ndarray): the predicates, sorted.
+        unit (str): ``"fact"`` (edges are (s, p, o)) or ``"pair"`` (edges are (s, o); the
+            relation is the pair's most frequent predicate).
         confidence (np.ndarray): max extractor confidence over the edge's evidence.
         corroboration (np.ndarray): noisy-OR of the evidence confidences,
             :math:`1 - \prod_r (1 - c_r)`: the chance that at least one of the
@@ -76,18 +85,21 @@ class CandidateGraph:
         doc_count (np.ndarray): number of distinct documents among them.
         extractor (np.ndarray): the extractor of most of the edge's rows (ties:
             alphabetical first).
-        predicate (np.ndarray): the edge's most frequent predicate (ties:
-            alphabetical first).
         row_edge (np.ndarray): unique edge of each evidence row, in input order.
+        row_confidence (np.ndarray): each row's extractor confidence.
+        row_shared (np.ndarray): each row's confidence with its odds divided by its
+            sentence's number of candidate rows (what ``shared_corroboration`` combines).
+        row_doc (np.ndarray): each row's document, as a code (0 .. documents - 1).
 
     Shapes:
         - **node_ids:** :math:`(N,)` str; **x:** :math:`(N, F)` float32;
           **has_features:** :math:`(N,)` bool
         - **edge_index:** :math:`(2, E)` int64; **confidence:** :math:`(E,)`
           float32; **corroboration**, **shared_corroboration:** :math:`(E,)` float32;
-          **evidence_count**, **doc_count:** :math:`(E,)` int64; **predicate**,
-          **extractor:** :math:`(E,)` str
-        - **row_edge:** :math:`(R,)` int64 for :math:`R` evidence rows
+          **evidence_count**, **doc_count**, **relation:** :math:`(E,)` int64;
+          **extractor:** :math:`(E,)` str; **relation_names:** :math:`(R,)` str
+        - **row_edge**, **row_doc:** :math:`(R,)` int64, **row_confidence**, **row_shared:** :math:`(R,)`
+          float32, for :math:`R` evidence rows
     """
 
     node_ids: np.ndarray
@@ -99,14 +111,18 @@ class CandidateGraph:
     shared_corroboration: np.ndarray
     evidence_count: np.ndarray
     doc_count: np.ndarray
-    predicate: np.ndarray
+    relation: np.ndarray
+    relation_names: np.ndarray
     extractor: np.ndarray
     row_edge: np.ndarray
-    _index: dict[str, int] | None = field(default=None, repr=False)
+    row_confidence: np.ndarray
+    row_shared: np.ndarray
+    row_doc: np.ndarray
+    unit: str = "fact"
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def from_tables(cls, edges: pa.Table, features: pa.Table) -> "CandidateGraph":
+    def from_tables(cls, edges: pa.Table, features: pa.Table, *, unit: str = "fact") -> "CandidateGraph":
         """Build and :meth:`validate` the graph of ``edges`` (EDGES) and ``features`` (NODE_FEATURES).
 
         Nodes are every entity that appears as a subject, an object or a
@@ -133,12 +149,19 @@ class CandidateGraph:
 
         x, has_features = _feature_matrix(features, feat_node, len(node_ids))
 
-        # Collapse evidence rows onto unique (subject, object) pairs.
-        num_nodes = max(len(node_ids), 1)
-        key = src * num_nodes + dst
+        if unit not in UNITS:
+            raise CandidateGraphError(f"unit must be one of {list(UNITS)} (got {unit!r}).")
+        relation_names, row_relation = np.unique(_column(edges, "predicate").astype(object), return_inverse=True)
+        row_relation = row_relation.reshape(-1).astype(np.int64)
+        # Collapse evidence rows onto unique facts (or pairs), sorted by (subject, object, relation).
+        num_nodes, num_relations = max(len(node_ids), 1), max(len(relation_names), 1)
+        key = (src * num_nodes + dst) * (num_relations if unit == "fact" else 1)
+        if unit == "fact":
+            key = key + row_relation
         uniq, row_edge = np.unique(key, return_inverse=True)
-        row_edge = row_edge.astype(np.int64)
-        edge_index = np.stack([uniq // num_nodes, uniq % num_nodes]).astype(np.int64)
+        row_edge = row_edge.reshape(-1).astype(np.int64)
+        pair = uniq // (num_relations if unit == "fact" else 1)
+        edge_index = np.stack([pair // num_nodes, pair % num_nodes]).astype(np.int64)
         conf_rows = _column(edges, "confidence").astype(np.float32)
         confidence = np.full(len(uniq), -np.inf, dtype=np.float32)
         np.maximum.at(confidence, row_edge, conf_rows)
@@ -150,7 +173,8 @@ class CandidateGraph:
         evidence_count = np.bincount(row_edge, minlength=len(uniq)).astype(np.int64)
         num_docs = int(doc_code.max(initial=0)) + 1
         doc_count = np.bincount(np.unique(row_edge * num_docs + doc_code) // num_docs, minlength=len(uniq)).astype(np.int64)
-        predicate = _majority(row_edge, _column(edges, "predicate"), len(uniq))
+        relation = (uniq % num_relations if unit == "fact" else
+                    np.searchsorted(relation_names, _majority(row_edge, relation_names[row_relation], len(uniq))))
         extractor = _majority(row_edge, _column(edges, "extractor"), len(uniq))
 
         graph = cls(
@@ -163,9 +187,14 @@ class CandidateGraph:
             shared_corroboration=shared_corroboration,
             evidence_count=evidence_count,
             doc_count=doc_count,
-            predicate=predicate,
+            relation=np.asarray(relation, dtype=np.int64),
+            relation_names=relation_names,
             extractor=extractor,
             row_edge=row_edge,
+            row_confidence=conf_rows,
+            row_shared=shared.astype(np.float32),
+            row_doc=doc_code,
+            unit=unit,
         )
         graph.validate()
         return graph
@@ -190,11 +219,35 @@ class CandidateGraph:
         return self.x.shape[1]
 
     @property
-    def node_index(self) -> dict[str, int]:
-        """Entity id -> node index."""
-        if self._index is None:
-            self._index = {entity: i for i, entity in enumerate(self.node_ids.tolist())}
-        return self._index
+    def num_relations(self) -> int:
+        return len(self.relation_names)
+
+    def pair_index(self) -> np.ndarray:
+        """Index of each edge's directed (subject, object) pair among the graph's pairs, shape ``(E,)``."""
+        key = self.edge_index[0] * max(self.num_nodes, 1) + self.edge_index[1]
+        return np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+    def prior(self, kind: str, scope: str = "edge") -> np.ndarray:
+        """The extractor prior of each edge: ``"max"`` confidence, ``"noisy_or"`` or ``"shared"``
+        (sentence-shared noisy-OR) over the rows of the edge (``scope="edge"``) or of its whole
+        (subject, object) pair, every predicate included (``scope="pair"``). Shape ``(E,)``."""
+        if scope == "edge":
+            return {"max": self.confidence, "noisy_or": self.corroboration, "shared": self.shared_corroboration}[kind]
+        if scope != "pair":
+            raise ValueError(f"scope must be 'edge' or 'pair' (got {scope!r})")
+        pair = self.pair_index()
+        row_pair, num_pairs = pair[self.row_edge], int(pair.max(initial=-1)) + 1
+        if kind == "max":
+            best = np.zeros(num_pairs, dtype=np.float32)
+            np.maximum.at(best, row_pair, self.row_confidence)
+            return best[pair]
+        rows = {"noisy_or": self.row_confidence, "shared": self.row_shared}[kind]
+        return _noisy_or(rows, row_pair, num_pairs)[pair]
+
+    @property
+    def predicate(self) -> np.ndarray:
+        """The predicate of each unique edge, shape ``(E,)`` str."""
+        return self.relation_names[self.relation] if self.num_edges else np.empty(0, dtype=object)
 
     def edge_pairs(self, edges: np.ndarray | None = None) -> list[tuple[str, str]]:
         """(subject_id, object_id) of unique edges (all, or those indexed by ``edges``)."""
@@ -221,7 +274,7 @@ class CandidateGraph:
         if self.edge_index.ndim != 2 or self.edge_index.shape[0] != 2:
             raise CandidateGraphError(f"edge_index must have shape (2, E) (got {self.edge_index.shape}).")
         for name in ("confidence", "corroboration", "shared_corroboration", "evidence_count", "doc_count",
-                     "predicate", "extractor"):
+                     "relation", "extractor"):
             if getattr(self, name).shape != (e,):
                 raise CandidateGraphError(f"{name} must have shape ({e},) (got {getattr(self, name).shape}).")
         if e and (self.edge_index.min() < 0 or self.edge_index.max() >= n):
@@ -244,8 +297,12 @@ class CandidateGraph:
                 f"Edges {_some(self.edge_pairs(bad))} have confidence outside [0, 1] "
                 f"(got {self.confidence[bad[:_SHOW]].tolist()})."
             )
+        if e and (self.relation.min() < 0 or self.relation.max() >= max(self.num_relations, 1)):
+            raise CandidateGraphError(f"relation must index [0, {self.num_relations}) (got max {self.relation.max()}).")
         if e > 1:
-            key = self.edge_index[0] * max(n, 1) + self.edge_index[1]
+            key = (self.edge_index[0] * max(n, 1) + self.edge_index[1]) * max(self.num_relations, 1)
+            if self.unit == "fact":
+                key = key + self.relation
             dup = key[1:] == key[:-1]
             if (key[1:] < key[:-1]).any() or dup.any():
                 raise CandidateGraphError(
@@ -255,7 +312,8 @@ class CandidateGraph:
     def __repr__(self) -> str:
         return (
             f"CandidateGraph(num_nodes={self.num_nodes}, num_edges={self.num_edges}, "
-            f"num_rows={self.num_rows}, num_features={self.num_features}, "
+            f"num_rows={self.num_rows}, num_relations={self.num_relations}, unit={self.unit!r}, "
+            f"num_features={self.num_features}, "
             f"without_features={int((~self.has_features).sum())})"
         )
 

@@ -11,7 +11,13 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
-from pipeline.filter import FilterConfig, FilterResult, expected_f1_threshold, percentile_threshold, run_filter
+from pipeline.filter import (
+    FilterConfig,
+    FilterResult,
+    expected_f1_threshold,
+    percentile_threshold,
+    run_filter,
+)
 from pipeline.schema import EDGES, NODE_FEATURES, SCORED_EDGES
 from tests.filter._graphs import community_graph, edges_table
 
@@ -64,7 +70,7 @@ def test_output_keeps_every_evidence_row_in_order_with_its_edge_score():
 def test_percentile_threshold_keeps_the_right_fraction(drop):
     edges, features, _ = community_graph(seed=3)
     # confidence_weight=1: the GNN runs but the scores are the (distinct, uniform) confidences.
-    config = FilterConfig(threshold="percentile", drop_percentile=drop, confidence_weight=1.0, epochs=1)
+    config = FilterConfig(cut="percentile", drop_percentile=drop, confidence_weight=1.0, epochs=1, folds=1)
     result = run_filter(edges, features, config=config)
     _, scores = scores_by_pair(result)
     assert result.method == "gae" and len(np.unique(scores)) == len(scores)  # one row per edge
@@ -114,10 +120,10 @@ def test_default_threshold_drops_more_of_a_weak_graph_than_of_a_strong_one():
     assert kept["strong"] > 0.95 and kept["weak"] < 0.9
 
 
-def test_none_scores_by_confidence_and_keeps_everything():
+def test_confidence_ranker_scores_by_confidence_and_keeps_everything():
     edges = edges_table([("a", "b"), ("b", "c"), ("c", "d"), ("a", "b")], confidence=[0.3, 0.9, 0.1, 0.6])
-    result = run_filter(edges, NO_FEATURES, config=FilterConfig(method="none", drop_percentile=50))
-    assert result.method == "none" and result.fallback_reason is None and result.training_log == []
+    result = run_filter(edges, NO_FEATURES, config=FilterConfig(method="confidence", cut="percentile", drop_percentile=50))
+    assert result.method == "confidence" and result.fallback_reason is None and result.training_log == []
     assert result.scored_edges["filter_score"].to_pylist() == pytest.approx([0.6, 0.9, 0.1, 0.6])
     assert all(result.scored_edges["kept"].to_pylist()) and result.threshold == 0.0
 
@@ -132,7 +138,7 @@ def test_tiny_graph_falls_back_to_confidence_with_a_warning(caplog):
     edges = edges_table([("a", "b"), ("b", "c")], confidence=[0.4, 0.8])
     with caplog.at_level(logging.WARNING, logger="pipeline.filter"):
         result = run_filter(edges, NO_FEATURES, config=FilterConfig())
-    assert result.method == "none" and "only 2 unique edges" in result.fallback_reason
+    assert result.method == "confidence" and "only 2 unique edges" in result.fallback_reason
     assert "falls back" in caplog.text
     assert result.scored_edges["filter_score"].to_pylist() == pytest.approx([0.4, 0.8])
     assert all(result.scored_edges["kept"].to_pylist())
@@ -148,7 +154,7 @@ def test_failing_gnn_falls_back_to_confidence_with_a_warning(monkeypatch, caplog
     edges, features, _ = community_graph(seed=0)
     with caplog.at_level(logging.WARNING, logger="pipeline.filter"):
         result = run_filter(edges, features, config=FilterConfig())
-    assert result.method == "none" and "CUDA out of memory" in result.fallback_reason
+    assert result.method == "confidence" and "CUDA out of memory" in result.fallback_reason
     assert "falls back" in caplog.text
     np.testing.assert_array_equal(result.scored_edges["filter_score"], edges["confidence"])
 
@@ -160,7 +166,7 @@ def test_featureless_graph_still_runs():
 
 
 def test_config_errors_list_the_options():
-    with pytest.raises(ValidationError, match=r"unknown edge filter 'gnn'.*\['gae', 'none'\]"):
+    with pytest.raises(ValidationError, match=r"unknown edge filter 'gnn'.*\['confidence', 'gae'\]"):
         FilterConfig(method="gnn")
     with pytest.raises(ValidationError, match=r"unknown components \['attention'\]"):
         FilterConfig(components=["denoise", "attention"])
@@ -169,6 +175,16 @@ def test_config_errors_list_the_options():
     with pytest.raises(ValidationError, match=r"\(got 'gpu'\)"):
         FilterConfig(device="gpu")
     assert FilterConfig(components=["local"]).components == ("local",)  # TOML lists work
+
+
+def test_old_config_names_still_load_with_a_warning(caplog):
+    # Regression (issue 20): `method = "none"` named the confidence ranker; `threshold` named the cut rule.
+    with caplog.at_level(logging.WARNING, logger="pipeline.filter"):
+        config = FilterConfig.model_validate({"method": "none", "threshold": "percentile"})
+    assert config.method == "confidence" and config.cut == "percentile"
+    assert "now called 'confidence'" in caplog.text and "now called cut" in caplog.text
+    with pytest.raises(ValidationError, match="give `cut` only"):
+        FilterConfig(threshold="percentile", cut="expected_f1")
 
 
 def test_package_import_does_not_import_torch():

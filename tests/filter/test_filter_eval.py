@@ -6,10 +6,15 @@ import numpy as np
 import pytest
 
 from pipeline.evaluate.filter_eval import (
+    ABLATION_ROWS,
     Candidates,
+    ablation,
+    ablation_config,
     average_precision,
+    filter_plots_png,
     measure,
     precision_recall_curve,
+    reliability_curve,
 )
 from pipeline.filter.config import FilterConfig
 from tests.filter._graphs import edges_table, features_table
@@ -49,13 +54,32 @@ def test_measure_labels_pairs_in_either_order_and_counts_recall_over_gold(candid
 
 
 def test_measure_runs_the_gnn_and_drops_a_percentile(candidates):
-    out = measure(candidates, FilterConfig(min_edges=1, epochs=5, drop_percentile=40))
+    out = measure(candidates, FilterConfig(min_edges=1, epochs=5, cut="percentile", drop_percentile=40))
     assert out["method"] == "gae" and out["kept"] < out["candidates"]
     assert 0.0 <= out["ap_filter"] <= 1.0
 
 
-def test_report_draws_both_precision_recall_curves(candidates):
-    from pipeline.report import precision_recall_png
-
-    png = precision_recall_png(measure(candidates, FilterConfig(method="none"), curves=True))
+def test_plot_draws_both_precision_recall_curves_and_the_reliability_curve(candidates):
+    png = filter_plots_png(measure(candidates, FilterConfig(min_edges=1, epochs=3), curves=True))
     assert png.startswith(b"\x89PNG") and len(png) > 1000
+
+
+def test_reliability_curve_bins_scores_against_the_share_of_gold():
+    scores = np.array([0.05, 0.15, 0.12, 0.95, 0.91, 0.99])
+    labels = np.array([False, False, True, True, True, False])
+    curve = reliability_curve(scores, labels, bins=10)
+    assert curve["count"] == [1, 2, 3]  # bins 0.0-0.1, 0.1-0.2, 0.9-1.0
+    assert curve["gold"] == pytest.approx([0.0, 0.5, 2 / 3])
+    assert curve["score"] == pytest.approx([0.05, 0.135, 0.95])
+    assert curve["ece"] == pytest.approx((0.05 + 2 * 0.365 + 3 * abs(2 / 3 - 0.95)) / 6, abs=1e-4)
+
+
+def test_ablation_rows_remove_one_component_each(candidates):
+    base = FilterConfig()
+    assert ablation_config(base, ABLATION_ROWS["-relational"]).components == tuple(
+        c for c in base.components if c != "relational")
+    assert ablation_config(base, ABLATION_ROWS["prior alone (no network)"]).confidence_weight == 1.0
+    rows = {"full": {}, "confidence only": {"method": "confidence"}}
+    out = list(ablation(candidates, FilterConfig(min_edges=1, epochs=3), rows))
+    assert [r["row"] for r in out] == ["full", "confidence only"]
+    assert out[1]["ap_filter"] == pytest.approx(1.0) and out[1]["kept"] == 3

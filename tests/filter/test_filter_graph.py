@@ -8,7 +8,6 @@ import pytest
 
 from pipeline.filter.graph import CandidateGraph, CandidateGraphError
 from pipeline.schema import EDGES, NODE_FEATURES
-
 from tests.filter._graphs import edge_rows, edges_table, features_table
 
 
@@ -16,7 +15,8 @@ def test_evidence_rows_collapse_onto_unique_edges():
     rows = edge_rows([("a", "b"), ("a", "b"), ("b", "a"), ("a", "b"), ("c", "a")], confidence=[0.2, 0.9, 0.5, 0.4, 0.7])
     rows[0]["predicate"] = rows[1]["predicate"] = "born_in"
     rows[3]["predicate"] = "lives_in"
-    graph = CandidateGraph.from_tables(pa.Table.from_pylist(rows, schema=EDGES), features_table({"a": [1, 2]}))
+    table = pa.Table.from_pylist(rows, schema=EDGES)
+    graph = CandidateGraph.from_tables(table, features_table({"a": [1, 2]}), unit="pair")
 
     assert graph.node_ids.tolist() == ["a", "b", "c"]
     assert graph.edge_pairs() == [("a", "b"), ("b", "a"), ("c", "a")]  # direction is kept
@@ -27,6 +27,18 @@ def test_evidence_rows_collapse_onto_unique_edges():
     assert graph.predicate.tolist() == ["born_in", "related_to", "related_to"]
     assert graph.row_edge.tolist() == [0, 0, 1, 0, 2]
     assert graph.num_rows == 5 and graph.num_edges == 3
+
+
+    # Fact level (the default): each predicate of (a, b) is its own edge with its own evidence.
+    facts = CandidateGraph.from_tables(table, features_table({"a": [1, 2]}))
+    assert facts.unit == "fact" and facts.relation_names.tolist() == ["born_in", "lives_in", "related_to"]
+    assert list(zip(facts.edge_pairs(), facts.predicate.tolist())) == [
+        (("a", "b"), "born_in"), (("a", "b"), "lives_in"), (("b", "a"), "related_to"), (("c", "a"), "related_to")]
+    assert facts.confidence.tolist() == pytest.approx([0.9, 0.4, 0.5, 0.7])
+    assert facts.corroboration.tolist() == pytest.approx([1 - 0.8 * 0.1, 0.4, 0.5, 0.7], abs=1e-6)
+    assert facts.row_edge.tolist() == [0, 0, 2, 1, 3]
+    with pytest.raises(CandidateGraphError, match=r"unit must be one of \['fact', 'pair'\] \(got 'triple'\)"):
+        CandidateGraph.from_tables(table, features_table({}), unit="triple")
 
 
 def test_sentence_load_documents_and_extractor_per_edge():
