@@ -178,15 +178,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "filter" and args.ablation:
+        from pipeline.evaluate.filter_eval import ablation, build_candidates
+
+        config = _load_config(args.config)
+        for row in ablation(build_candidates(args.gold, config=config, limit=args.limit), config.filter):
+            print(json.dumps(row), flush=True)
+        return 0
     if args.what == "filter":
-        from pipeline.evaluate.filter_eval import evaluate_filter
+        from pipeline.evaluate.filter_eval import evaluate_filter, filter_plots_png
 
         result = evaluate_filter(args.gold, config=_load_config(args.config), limit=args.limit, curves=bool(args.plot))
         if args.plot:
-            from pipeline.report import precision_recall_png
-
-            args.plot.write_bytes(precision_recall_png(result))
-            del result["curves"]
+            args.plot.write_bytes(filter_plots_png(result))
+            del result["curves"], result["reliability"]
     else:
         if not args.pred:
             raise SystemExit(f"kg eval {args.what}: --pred is required")
@@ -358,7 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pred", type=Path, help="predictions (extract, ner)")
     p.add_argument("--config", type=Path)
     p.add_argument("--limit", type=int, help="filter: use only the first N gold texts")
-    p.add_argument("--plot", type=Path, help="filter: also write both precision-recall curves to this PNG")
+    p.add_argument("--plot", type=Path,
+                   help="filter: also write the precision-recall curves and the reliability curve to this PNG")
+    p.add_argument("--ablation", action="store_true",
+                   help="filter: one JSON line per ablation row (full, prior alone, no GNN, each component removed, "
+                   "pair- vs fact-level, ...)")
     p.set_defaults(func=cmd_eval)
     return parser
 
