@@ -74,8 +74,9 @@ ABLATION_ROWS: dict[str, dict] = {
     "pair-level (the earlier filter: pairs, cosine)": {"unit": "pair", "decoder": "cosine"},
     "pair-level prior alone": {"unit": "pair", "confidence_weight": 1.0},
     "fact-level, relation-blind decoder (cosine)": {"decoder": "cosine"},
-    "one model, no cross-fitting (folds 1)": {"folds": 1},
-    "negatives: uniform only": {"negatives": ("uniform",)},
+    "cross-fitted (folds 3)": {"folds": 3},
+    "negatives: uniform (link reconstruction) only": {"negatives": ("uniform",)},
+    "negatives: + type-consistent (typed)": {"negatives": ("typed", "relation", "document")},
     "plain GCN encoder + prior": {"encoder": "gcn"},
     "confidence only": {"method": "confidence"},
 }

@@ -81,7 +81,9 @@ def run_filter(edges: pa.Table, features: pa.Table, *, config: FilterConfig) -> 
 
     scorer, scores, reason = _score(graph, config)
     calibrated = config.calibrate and not scorer.keeps_all
-    evidence = graph.prior("noisy_or", "edge" if config.prior_scope == "fact" else "pair")
+    # The sentence-shared noisy-OR: the best-calibrated extractor evidence on both dev sets
+    # (ECE 0.077 vs 0.109 for the plain noisy-OR on WebNLG, 0.155 vs 0.473 on CoNLL04).
+    evidence = graph.prior("shared", "edge" if config.prior_scope == "fact" else "pair")
     if calibrated:
         scores = platt_to_evidence(scores, evidence)
     if scorer.keeps_all:

@@ -17,8 +17,9 @@ def platt_to_evidence(scores: np.ndarray, evidence: np.ndarray) -> np.ndarray:
         \hat{p}_e = \sigma\big(e^{\alpha}\,\mathrm{logit}(s_e) + \beta\big),
         \qquad (\alpha, \beta) = \arg\min \sum_e \mathrm{BCE}(\hat{p}_e, \pi_e)
 
-    with :math:`\pi_e` the edge's noisy-OR extractor evidence, whose confidences are
-    per-pattern precisions measured on labelled text. No gold label is read. The slope
+    with :math:`\pi_e` the edge's extractor evidence (the stage passes the sentence-shared
+    noisy-OR of confidences that are per-pattern precisions measured on labelled text).
+    No gold label is read. The slope
     :math:`e^{\alpha} > 0`, so the map is strictly increasing: the ranking (and the
     average precision) is unchanged, and ties stay ties.
 

@@ -77,7 +77,7 @@ class FilterConfig(BaseModel):
     #: Read it off a labelled reliability or PR curve (`kg eval filter --plot`) on texts like yours.
     min_score: float | None = Field(None, ge=0.0, le=1.0)
     #: Map the scores onto probabilities (Platt scaling fitted, without labels, to the
-    #: extractor's calibrated noisy-OR evidence); the map is monotone, so the ranking stays.
+    #: extractor's sentence-shared noisy-OR evidence); the map is monotone, so the ranking stays.
     calibrate: bool = True
     #: With fewer unique edges than this, the GNN is skipped for confidence scores.
     min_edges: int = Field(4, ge=1)
