@@ -81,3 +81,4 @@ def run_ingest(
                 batch = []
     if batch:
         yield from_rows(batch, DOCUMENTS)
+    route.release()  # the later stages of a build need the memory more

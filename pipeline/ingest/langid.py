@@ -152,6 +152,11 @@ class LanguageRouter:
             return lang
         return self._prior(script)
 
+    def release(self) -> None:
+        """Free the loaded models (about 130 MB for the defaults); a later text loads them again."""
+        for detector in self._detectors.values():
+            detector.unload_language_models()
+
     def _prior(self, script: str) -> str:
         candidates = self.by_script[script]
         if self.prior in candidates:
