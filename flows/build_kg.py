@@ -78,15 +78,16 @@ def _stages(inputs: list[str], workspace: str, config: PipelineConfig, allow_rem
     ingested = done("ingest", ingest_task(inputs, workspace, config))
     check_removals_task(workspace, config, allow_removals)
     plan = plan_extract_task(workspace, config)
-    batches = extract_task.map(unmapped(workspace), plan.batches, unmapped(config))
+    batches = extract_task.map(unmapped(workspace), plan.batches, unmapped(config)).result()  # raises a batch's error
     extraction = done("extract", collect_extraction_task(workspace, config, plan, batches))
     entities = done("link", link_task(workspace, config))
     features = done("featurize", featurize_task(workspace, config))
     filtered = done("filter", filter_task(workspace, config))
     embedded = done("embed", embed_task(workspace, config))
     stored = done("store", store_task(workspace, config))
-    summary = BuildSummary.of_run(config, code=code_version(), fingerprint=fingerprint, ingest=ingested, extraction=extraction,
-                                  entities=entities, features=features, filter=filtered, embed=embedded, store=stored)
+    summary = BuildSummary.of_run(config, code=code_version(), fingerprint=fingerprint, ingest=ingested,
+                                  extraction=extraction, entities=entities, features=features, filter=filtered,
+                                  embed=embedded, store=stored)
     card = done("export", export_task(workspace, config, summary.models()))  # the data card names the models
     summary = summary.model_copy(update={"export": card, "stages": dict(stages)})
     report = done("report", report_task(workspace, summary))

@@ -42,8 +42,10 @@ def _readers(name: str) -> set[Path]:
 
 
 SECTIONS = [name for name in PipelineConfig.model_fields]
-#: The filter's config is being reshaped (`method` + its own table, issue 20's filter part); its knobs follow.
-PENDING = {"filter": "the [filter] reshape documents its new knobs in kg.example.toml"}
+#: Sections whose owners are reshaping them as this is written: their new knobs are not yet in
+#: kg.example.toml. Remove an entry when its section is documented (the walk then guards it again).
+PENDING = {"filter": "the [filter] reshape (method + its own table) documents its new knobs",
+           "extract": "the extraction reshape documents its new knobs (learned_*, sentence_window, ...)"}
 
 
 @pytest.mark.parametrize("section", [pytest.param(s, marks=pytest.mark.xfail(reason=PENDING[s], strict=False))

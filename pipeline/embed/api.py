@@ -69,6 +69,16 @@ class EmbedResult:
         return self.entities.num_rows == 0
 
 
+def _model(config: EmbedConfig, factory: TriplesFactory, **tables: pa.Table | None):
+    """The untrained model ``config`` names; text-enhanced models get the graph's text features."""
+    kwargs = dict(config.model_kwargs)
+    if config.model.lower() in TEXT_MODELS:
+        ids = sorted(factory.entity_to_id, key=factory.entity_to_id.__getitem__)
+        kwargs["text_features"] = graph_text_features(ids, **tables, seed=config.seed)
+    return build_model(config.model, triples_factory=factory, embedding_dim=config.dim, random_seed=config.seed,
+                       **kwargs)
+
+
 def run_embed(
     edges: pa.Table,
     *,
@@ -103,29 +113,14 @@ def run_embed(
     device = resolve_device(config.device)
     triples = _kept_triples(edges)
     if len(triples) < MIN_TRIPLES:
-        logger.warning(
-            "embed: %d distinct kept fact(s), at least %d are needed to train %r; returning empty embeddings.",
-            len(triples),
-            MIN_TRIPLES,
-            config.model,
-        )
+        logger.warning("embed: %d distinct kept fact(s), at least %d are needed to train %r; returning empty "
+                       "embeddings.", len(triples), MIN_TRIPLES, config.model)
         return _result(config, device, empty(ENTITY_EMBEDDINGS), empty(RELATION_EMBEDDINGS), empty(TRAINING_LOG))
 
     set_random_seed(config.seed)
     factory = TriplesFactory.from_labeled_triples(triples, create_inverse_triples=config.reciprocal)
-    kwargs = dict(config.model_kwargs)
-    if config.model.lower() in TEXT_MODELS:
-        ids = sorted(factory.entity_to_id, key=factory.entity_to_id.__getitem__)
-        kwargs["text_features"] = graph_text_features(
-            ids, entities=entities, documents=documents, mentions=mentions, mention_links=mention_links, seed=config.seed
-        )
-    model = build_model(
-        config.model,
-        triples_factory=factory,
-        embedding_dim=config.dim,
-        random_seed=config.seed,
-        **kwargs,
-    ).to(device)
+    model = _model(config, factory, entities=entities, documents=documents, mentions=mentions,
+                   mention_links=mention_links).to(device)
     losses = fit(
         model, factory, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, negatives=config.negatives
     )

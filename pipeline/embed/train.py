@@ -222,22 +222,19 @@ def train_and_evaluate(
     kge = build_model(model, triples_factory=data.training, embedding_dim=dim, random_seed=seed, **kwargs).to(
         resolve_device(device)
     )
-    stopping = None
-    if early_stopping:
-        if data.validation is None:
-            raise ConfigError(f"Dataset {str(dataset)!r} has no validation split: early stopping needs one.")
-        stopping = EarlyStopping(validation=data.validation, frequency=eval_every, patience=patience)
+    stopping = _early_stopping(data, dataset, eval_every, patience) if early_stopping else None
     fit(
         kge, data.training, epochs=epochs, batch_size=batch_size, lr=lr, negatives=negatives,
         early_stopping=stopping, mixed_precision=mixed_precision, progress=progress,
     )
     metrics = _evaluate(kge, data, batch_size=batch_size, progress=progress)
-    return {
-        "model": model,
-        "dataset": str(dataset),
-        **metrics,
-        "seconds": round(time.perf_counter() - start, 3),
-    }
+    return {"model": model, "dataset": str(dataset), **metrics, "seconds": round(time.perf_counter() - start, 3)}
+
+
+def _early_stopping(data: Dataset, dataset: str | Path, eval_every: int, patience: int) -> EarlyStopping:
+    if data.validation is None:
+        raise ConfigError(f"Dataset {str(dataset)!r} has no validation split: early stopping needs one.")
+    return EarlyStopping(validation=data.validation, frequency=eval_every, patience=patience)
 
 
 def dataset_text_features(dataset: str | Path, entity_to_id: Mapping[str, int], *, seed: int) -> dict[str, Any]:

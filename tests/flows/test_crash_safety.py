@@ -125,7 +125,7 @@ def test_issue17_a_fault_then_a_rerun_equals_a_clean_build(fault, mode, corpus, 
     assert not (workspace / "run.json").exists(), "a dead build left a marker claiming a finished run"
 
     rerun = run_build(inputs, workspace=str(workspace), config=SMALL)
-    assert "up_to_date" not in rerun
+    assert not rerun.up_to_date
     assert store_quads(workspace) == clean[mode]
     assert run_build(inputs, workspace=str(workspace), config=SMALL).up_to_date is True
     assert Workspace(workspace).read("documents").num_rows == (3 if mode == "force" else 4)

@@ -68,7 +68,7 @@ def test_first_build_then_an_unchanged_rerun_is_skipped(corpus, workspace, prefe
 
     changed_config = SMALL.model_copy(update={"embed": SMALL.embed.model_copy(update={"epochs": 3})})
     third = run_build([str(corpus)], workspace=str(workspace), config=changed_config)
-    assert "up_to_date" not in third
+    assert not third.up_to_date
     assert third.extracted == 0, "an embed setting does not invalidate extraction"
     assert third.store.quads_added == 0
 
