@@ -45,6 +45,10 @@ if send(signal.SIGTERM):
 """
 
 
+#: Seconds the temporary server may take to answer, unless PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS says.
+STARTUP_TIMEOUT_S = 120
+
+
 def start_temporary_server() -> int | None:
     """Start Prefect's temporary server with a watchdog, unless ``PREFECT_API_URL`` names a server.
 
@@ -56,7 +60,9 @@ def start_temporary_server() -> int | None:
     if PREFECT_API_URL.value():
         return None
     server = SubprocessASGIServer()  # the instance Prefect's client looks up later
-    server.start()
+    # Prefect waits 20 s by default; on 2 busy cores the server took longer and the build failed.
+    configured = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+    server.start(timeout=None if configured else STARTUP_TIMEOUT_S)
     pid = server.server_process.pid
     if pid not in _WATCHDOGS:
         read_end, write_end = os.pipe()  # both close-on-exec: no other child inherits the write end
