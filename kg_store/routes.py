@@ -15,12 +15,12 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import parse_qs, unquote
 
-from pipeline.errors import KGError, QueryError
 from kg_store.base import Store
 from kg_store.connections import Limits
 from kg_store.evaluator import EvaluationRefused, EvaluatorPool
 from kg_store.page import page
 from kg_store.vocab import ENTITY_SEGMENT
+from pipeline.errors import KGError, QueryError
 
 _TEXT = "text/plain; charset=utf-8"
 _STATIC_DIR = Path(__file__).parent / "static"

@@ -57,11 +57,17 @@ from collections.abc import Callable
 
 import uvicorn
 
-from pipeline.errors import ConfigError
 from kg_store.base import Store
-from kg_store.connections import MAX_BODY_BYTES, GuardedH11, Limits, listen, raise_fd_limit
+from kg_store.connections import (
+    MAX_BODY_BYTES,
+    GuardedH11,
+    Limits,
+    listen,
+    raise_fd_limit,
+)
 from kg_store.evaluator import EvaluatorPool
 from kg_store.routes import App
+from pipeline.errors import ConfigError
 
 __all__ = ["MAX_BODY_BYTES", "Limits", "SparqlServer", "make_server", "serve"]
 
