@@ -94,7 +94,8 @@ def ablation_config(base: FilterConfig, overrides: dict) -> FilterConfig:
 def ablation(candidates: "Candidates", base: FilterConfig, rows: dict[str, dict] | None = None):
     """Yield one result per ablation row: its name, AP, kept precision and recall, and the ECE."""
     keys = ("ap_filter", "ap_confidence", "precision_all", "precision_kept", "recall_all", "recall_kept", "kept",
-            "candidates", "positives", "ece", "filter_seconds")
+            "candidates", "positives", "ece", "ap_fact_filter", "ap_fact_confidence", "facts", "fact_positives",
+            "filter_seconds")
     for name, overrides in (rows or ABLATION_ROWS).items():
         config = FilterConfig.model_validate(ablation_config(base, overrides).model_dump())
         result = measure(candidates, config)
@@ -130,13 +131,20 @@ class Candidates:
     def gold_pairs(self) -> int:
         return sum(len(v) for v in self.gold.values())
 
-    def is_gold(self, doc_id: str, a: str, b: str) -> bool:
-        """Whether a gold triple of ``doc_id`` joins entities ``a`` and ``b`` (either order)."""
-        for s, _, o in self.gold.get(doc_id, []):
+    def is_gold(self, doc_id: str, a: str, b: str, predicate: str | None = None) -> bool:
+        """Whether a gold triple of ``doc_id`` joins entities ``a`` and ``b`` (either order); with
+        ``predicate``, only a gold triple of that relation (case and punctuation ignored) counts."""
+        for s, p, o in self.gold.get(doc_id, []):
+            if predicate is not None and _relation_key(p) != _relation_key(predicate):
+                continue
             for x, y in ((a, b), (b, a)):
                 if any(entity_match(n, s) for n in self.names[x]) and any(entity_match(n, o) for n in self.names[y]):
                     return True
         return False
+
+
+def _relation_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
 
 
 def build_candidates(gold_path: str | Path, *, config: PipelineConfig | None = None,
@@ -185,7 +193,14 @@ def measure(candidates: Candidates, config: FilterConfig, *, curves: bool = Fals
 
     result = run_filter(candidates.edges, candidates.features, config=config)
     pairs: dict[tuple[str, str, str], dict] = {}
-    for r in result.scored_edges.select(["doc_id", "subject_id", "object_id", "confidence", "filter_score", "kept"]).to_pylist():
+    facts: dict[tuple[str, str, str, str], tuple[float, float]] = {}
+    rows = result.scored_edges.select(["doc_id", "subject_id", "predicate", "object_id", "confidence", "filter_score",
+                                       "kept"]).to_pylist()
+    for r in rows:
+        fact = (r["doc_id"], r["subject_id"], r["object_id"], r["predicate"])
+        seen = facts.get(fact, (0.0, 0.0))
+        facts[fact] = (max(seen[0], r["confidence"]), max(seen[1], r["filter_score"]))
+    for r in rows:
         key = (r["doc_id"], *sorted((r["subject_id"], r["object_id"])))
         best = pairs.setdefault(key, {"confidence": 0.0, "score": 0.0, "kept": False})
         best["confidence"] = max(best["confidence"], r["confidence"])
@@ -210,6 +225,14 @@ def measure(candidates: Candidates, config: FilterConfig, *, curves: bool = Fals
         "ece": reliability_curve(score, labels)["ece"],
         "filter_seconds": result.stats.get("seconds"),
     }
+    # Fact level: a (text, s, p, o) is right when a gold triple of that text has its entities and its relation.
+    fact_keys = list(facts)
+    fact_labels = np.array([candidates.is_gold(d, a, b, p) for d, a, b, p in fact_keys], dtype=bool)
+    out.update(
+        facts=len(fact_keys), fact_positives=int(fact_labels.sum()),
+        ap_fact_confidence=round(average_precision(np.array([facts[k][0] for k in fact_keys]), fact_labels), 4),
+        ap_fact_filter=round(average_precision(np.array([facts[k][1] for k in fact_keys]), fact_labels), 4),
+    )
     if curves:
         out["curves"] = {
             name: [list(map(float, c)) for c in precision_recall_curve(values, labels, gold_pairs)]

@@ -51,6 +51,13 @@ def test_measure_labels_pairs_in_either_order_and_counts_recall_over_gold(candid
     assert out["kept"] == 3  # "none" keeps everything
     recall, precision = out["curves"]["filter"]
     assert len(recall) == len(precision) == 3 and recall[-1] == pytest.approx(2 / 3)
+    # Fact level: the edges' predicate ("related_to") is no gold relation, so no fact is right.
+    assert out["facts"] == 4 and out["fact_positives"] == 0
+
+
+def test_fact_level_labels_need_the_gold_relation(candidates):
+    assert candidates.is_gold("d0", "paris", "alice", "birth_place")  # either order, case and "_" ignored
+    assert not candidates.is_gold("d0", "alice", "paris", "livesIn")
 
 
 def test_measure_runs_the_gnn_and_drops_a_percentile(candidates):
