@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 WORKSPACE ?= kg-workspace
 QUERY := PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema\#> PREFIX schema: <https://schema.org/> \
   PREFIX rel: <https://kg-pipeline.example.org/relation/> \
-  SELECT DISTINCT ?person ?person_bn ?place WHERE { ?p rel:bornIn ?c . ?c a schema:Place . \
+  SELECT DISTINCT ?person ?person_bn ?place WHERE { ?p rel:birthPlace ?c . ?c a schema:Place . \
   ?p rdfs:label ?person , ?person_bn . ?c rdfs:label ?place . \
   FILTER(lang(?person) = "en" && lang(?person_bn) = "bn" && lang(?place) = "en") } ORDER BY ?person
 

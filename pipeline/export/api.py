@@ -209,6 +209,7 @@ def run_export(entities: pa.Table, scored_edges: pa.Table, documents: pa.Table, 
                                  relation_index, config)
     card["sources"] = provenance.sources(documents.select(["source", "lang"]).to_pylist(), config.source_licence)
     card["software"] = provenance.software()
+    card["trained_models"] = provenance.trained_models(set(card["models"]["extractors"]))
     _write_json(out / "datacard.json", card)
     (out / "README.md").write_text(provenance.readme(out, card), encoding="utf-8")
     log.info("exported %d facts, %d entities to %s%s", len(facts), len(entity_ids), out,

@@ -33,6 +33,16 @@ def software() -> dict[str, dict[str, str]]:
     return out
 
 
+def trained_models(extractors: set[str]) -> dict[str, dict]:
+    """The data cards of the bundled models the build used: what each learnt from, under which licence."""
+    import json
+
+    path = Path(__file__).resolve().parents[1] / "resources" / "relations" / "relations.json"
+    if "learned" not in extractors or not path.is_file():
+        return {}
+    return {"relations": json.loads(path.read_text(encoding="utf-8")).get("data_card", {})}
+
+
 def sources(documents: list[dict], licence: str | None) -> list[dict]:
     """One entry per source file: documents, languages and its licence (given, found beside it, or unknown)."""
     per_file: dict[str, Counter] = defaultdict(Counter)

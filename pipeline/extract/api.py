@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 # Importing the modules registers their extractors.
-from pipeline.extract import bangla, cooccurrence, llm, spacy_extractor  # noqa: F401
+from pipeline.extract import bangla, cooccurrence, learned, llm, spacy_extractor  # noqa: F401
 from pipeline.extract.base import Extraction, Extractor, extractors
 from pipeline.extract.config import ExtractConfig
 from pipeline.extract.models import installed_pipelines
@@ -37,6 +37,19 @@ def route(lang: str, config: ExtractConfig) -> str:
 
 
 def make_extractor(name: str, lang: str, config: ExtractConfig) -> Extractor:
+    if name == "learned":
+        from pipeline.extract.schema_mapping import read_schema
+
+        base = config.learned_base.get(lang, config.learned_base.get("*", "cooccurrence"))
+        return extractors.make(
+            "learned", **_base_kwargs(base, lang, config), base=base, relation_model=config.relation_model_path,
+            schema=read_schema(config.schema_path) if config.schema_path else None,
+            mentions=config.learned_mentions.get(lang, config.learned_mentions.get("*", "base")),
+            open_predicates=config.open_predicates, sentence_window=config.sentence_window)
+    return extractors.make(name, **_base_kwargs(name, lang, config))
+
+
+def _base_kwargs(name: str, lang: str, config: ExtractConfig) -> dict:
     kwargs: dict = {"lang": lang, "batch_size": config.batch_size}
     if name == "spacy":
         kwargs["models"] = tuple(config.spacy_models.get(lang, []))
@@ -47,7 +60,7 @@ def make_extractor(name: str, lang: str, config: ExtractConfig) -> Extractor:
     if name == "llm":
         kwargs.update(endpoint=config.llm_endpoint, model=config.llm_model, api_key_env=config.llm_api_key_env,
                       timeout_s=config.llm_timeout_s, retries=config.llm_retries)
-    return extractors.make(name, **kwargs)
+    return kwargs
 
 
 def extract_documents(documents: list[dict], *, config: ExtractConfig) -> list[Extraction]:

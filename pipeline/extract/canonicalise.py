@@ -1,26 +1,35 @@
-"""Canonical surface forms for mentions, within a document and across documents.
+"""Canonical names for mentions: one module for `kg extract` and the link stage of `kg build`.
 
-* Articles, titles and a possessive 's are trimmed ("the Dr. Marie Curie's" ->
-  "Marie Curie"); digit grouping goes ("1,873" -> "1873").
-* A one-word person-like mention that is the first or last word of exactly
-  one longer person name in the same document takes that name
-  ("Curie" -> "Marie Curie").
-* Across documents (one :class:`Canonicaliser` over a whole JSONL run), a
-  one-word person-like mention with no full name in its own document takes
-  the unique full name seen earlier in the run that starts or ends with it.
-
-Only person-like names merge: "Dhaka" must not become "University of Dhaka".
+* :func:`clean_surface`: articles, titles and a possessive 's are trimmed
+  ("the Dr. Marie Curie's" -> "Marie Curie", "President Kennedy" -> "Kennedy");
+  digit grouping goes ("1,873" -> "1873").
+* :func:`canonical_key`: the case-folded clean form, which mints entity ids.
+* :func:`person_merges`: variants of one person's name meet: a middle initial
+  does not make another person ("Sirhan B. Sirhan" / "Sirhan Sirhan",
+  "John F. Kennedy" / "John Kennedy": the longer form wins), and a one-word
+  name takes the unique longer person name that starts or ends with it
+  ("Kennedy" -> "John F. Kennedy"). Only person-like names merge: "Dhaka"
+  must not become "University of Dhaka".
+* :class:`Canonicaliser` applies them within a document and, over a whole
+  JSONL run, across documents (a one-word name with no full name in its own
+  document takes the unique full name seen earlier in the run).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
+#: Words dropped before a name: articles, honorifics and offices ("President Kennedy" is Kennedy).
 TITLES = {"the", "a", "an", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "sir", "dame", "prof", "prof.",
-          "professor", "lord", "lady", "saint", "st."}
+          "professor", "lord", "lady", "saint", "st.", "president", "vice", "senator", "sen.", "gov.", "governor",
+          "rep.", "representative", "gen.", "general", "judge", "justice", "mayor", "rev.", "reverend", "capt.",
+          "captain", "sgt.", "lt.", "col.", "chancellor", "premier", "prime", "minister"}
 _POSSESSIVE = re.compile(r"\s*['’]s?$")
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_INITIAL = re.compile(r"^[^\W\d_]\.?$")
 PERSONLIKE = {"PERSON", "THING"}
 
 
@@ -36,6 +45,48 @@ def clean_surface(text: str) -> str:
     return cleaned or text.strip()
 
 
+def canonical_key(text: str) -> str:
+    """Case-folded NFC clean form: "The University of Dhaka" -> "university of dhaka"."""
+    return " ".join(clean_surface(unicodedata.normalize("NFC", text)).casefold().split())
+
+
+def _without_initials(name: str) -> tuple[str, ...]:
+    words = name.casefold().split()
+    return tuple(w for n, w in enumerate(words) if not (0 < n < len(words) - 1 and _INITIAL.match(w)))
+
+
+def person_merges(names: Iterable[str], is_person: Callable[[str], bool],
+                  is_full_person: Callable[[str], bool] | None = None) -> dict[str, str]:
+    """``name -> fuller name`` for person names that are variants or parts of one other name.
+
+    ``is_person(name)`` says a name may be a person (a one-word name or a variant that merges);
+    ``is_full_person`` (default: the same) says a longer name is surely one (what others merge into).
+    """
+    names = set(names)
+    full = is_full_person or is_person
+    merged: dict[str, str] = {}
+    by_shape: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for name in names:
+        if len(name.split()) > 1 and is_person(name):
+            by_shape[_without_initials(name)].add(name)
+    for group in by_shape.values():
+        if len(group) > 1:
+            longest = max(group, key=lambda n: (len(n), n))
+            merged.update({n: longest for n in group if n != longest})
+    by_word: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        words = name.casefold().split()
+        if len(words) > 1 and full(name):
+            by_word[words[0]].add(merged.get(name, name))
+            by_word[words[-1]].add(merged.get(name, name))
+    for name in names:
+        if " " not in name and is_person(name):
+            candidates = by_word.get(name.casefold(), set())
+            if len(candidates) == 1:
+                merged[name] = next(iter(candidates))
+    return merged
+
+
 class Canonicaliser:
     """Maps each mention of a document to its canonical surface string."""
 
@@ -46,26 +97,24 @@ class Canonicaliser:
     def document(self, mentions: list[dict]) -> dict[str, str]:
         """mention_id -> canonical text, for the mentions of one document."""
         surface = {m["mention_id"]: clean_surface(m["text"]) for m in mentions}
-        label = {m["mention_id"]: m["label"] for m in mentions}
-        long_names: dict[str, set[str]] = defaultdict(set)
-        for mid, text in surface.items():
-            words = text.split()
-            if len(words) > 1 and label[mid] == "PERSON":
-                long_names[words[0].casefold()].add(text)
-                long_names[words[-1].casefold()].add(text)
-        canonical = {}
-        for mid, text in surface.items():
-            canonical[mid] = text
-            if " " in text or label[mid] not in PERSONLIKE or not text[:1].isupper():
-                continue
-            here = long_names.get(text.casefold(), set())
-            if len(here) == 1:
-                canonical[mid] = next(iter(here))
-            elif not here and self.across_documents and label[mid] == "PERSON":
-                seen = self._full_names.get(text.casefold(), set())
-                if len(seen) == 1:
-                    canonical[mid] = next(iter(seen))
+        labels: dict[str, set[str]] = defaultdict(set)
+        for m in mentions:
+            labels[surface[m["mention_id"]]].add(m["label"])
+
+        def is_person(name: str) -> bool:
+            return name[:1].isupper() and labels[name] <= PERSONLIKE and ("PERSON" in labels[name] or " " not in name)
+
+        merged = person_merges(surface.values(), is_person, lambda name: labels[name] == {"PERSON"})
+        canonical = {mid: merged.get(text, text) for mid, text in surface.items()}
         if self.across_documents:
-            for word, names in long_names.items():
-                self._full_names[word] |= names
+            for mid, text in surface.items():
+                if text not in merged and " " not in text and labels[text] == {"PERSON"}:
+                    seen = self._full_names.get(text.casefold(), set())
+                    if len(seen) == 1:
+                        canonical[mid] = next(iter(seen))
+            for name in set(canonical.values()):
+                words = name.split()
+                if len(words) > 1 and labels.get(name) == {"PERSON"}:
+                    self._full_names[words[0].casefold()].add(name)
+                    self._full_names[words[-1].casefold()].add(name)
         return canonical

@@ -109,6 +109,7 @@ class CooccurrenceExtractor(Extractor):
             out = Extraction(doc_id)
             named: list[tuple[int, int, Candidate, str]] = []  # (paragraph, sentence, candidate, mention id)
             for index, sent in enumerate(doc.sents):
+                out.sentences.append((sent.start_char, sent.end_char))
                 found = self.find_mentions(sent)
                 ids = [self._add(out, index, candidate) for candidate in found]
                 self.relate(out, index, sent, found, ids)

@@ -61,14 +61,20 @@ def document_triples(extraction: Extraction, canonicaliser: Canonicaliser, min_c
     return list(best.values())
 
 
-def map_triples(triples: list[dict], mapper) -> None:
-    """Rename predicates onto the schema in place (one embedding batch), swapping arguments where needed."""
+def map_triples(triples: list[dict], mapper, keep_open: bool = False) -> None:
+    """Rename open predicates onto the schema in place (one embedding batch), swapping arguments where needed.
+
+    Predicates already in the schema stay; the others that map onto no name are marked ``unmapped``
+    (left out of the output) unless ``keep_open``.
+    """
     from pipeline.extract.schema_mapping import refined_type
 
+    open_ = [t for t in triples if t["predicate"] not in mapper.names]
     mappings = mapper.map_many([(t["predicate"], t["subject_label"], refined_type(t["object_label"], t["object"]))
-                                for t in triples])
-    for t, m in zip(triples, mappings):
+                                for t in open_]) if open_ else []
+    for t, m in zip(open_, mappings):
         if m.relation is None:
+            t["unmapped"] = not keep_open
             continue
         t["predicate"] = m.relation
         if m.reversed:
@@ -76,6 +82,7 @@ def map_triples(triples: list[dict], mapper) -> None:
 
 
 def _record(doc: dict, extraction: Extraction, triples: list[dict]) -> dict:
+    triples = [t for t in triples if not t.get("unmapped")]
     # The entity as written at its offsets (case ending included); triples carry the canonical names.
     entities = [[m["start"], m["end"], m["label"], m["surface"]]
                 for m in sorted(extraction.mentions, key=lambda m: m["start"])]
@@ -113,6 +120,7 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
     mapper = None
     schema_path = schema_path or config.schema_path
     if schema_path:
+        config = config.model_copy(update={"schema_path": str(schema_path)})  # the learned extractor scores its names
         from pipeline.extract.schema_mapping import SchemaMapper, read_schema
 
         mapper = SchemaMapper(read_schema(schema_path), threshold=config.schema_threshold, int8=config.schema_int8)
@@ -141,8 +149,8 @@ def extract_jsonl(input_path: str | Path, output_path: str | Path, *, lang: str 
             triples = {d["doc_id"]: document_triples(extractions[d["doc_id"]], canonicaliser, config.min_confidence)
                        for d in docs}
             # The sentence encoder maps this chunk's predicates in the background while spaCy parses the next.
-            mapped = (mapping.submit(map_triples, [t for ts in triples.values() for t in ts], mapper)
-                      if mapper is not None else None)
+            mapped = (mapping.submit(map_triples, [t for ts in triples.values() for t in ts], mapper,
+                                     config.open_predicates) if mapper is not None else None)
             if pending:
                 _write_chunk(out, str(input_path), *pending, counts)
             pending = (chunk, docs, extractions, triples, mapped)

@@ -82,6 +82,7 @@ class SpacyExtractor(Extractor):
         out = Extraction(doc_id)
         antecedents = Antecedents()
         for index, sent in enumerate(doc.sents):
+            out.sentences.append((sent.start_char, sent.end_char))
             nodes = []
             for span in find_mentions(sent, noun_phrases=self.noun_phrases):
                 node = self._mention(out, index, span)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from pipeline.extract.canonicalise import person_merges
 from pipeline.lexicon import BANGLA_SUFFIXES, Lexicon
 from pipeline.link.config import LinkConfig
 from pipeline.link.crosslingual import (
@@ -65,24 +66,8 @@ def _is_person(types: Counter, strict: bool) -> bool:
 
 
 def _merge_partial_names(keys: dict[str, Counter]) -> dict[str, str]:
-    """Map one-word person keys onto the unique person name that starts or ends with them.
-
-    Only people: "Dhaka" must not join "University of Dhaka".
-    """
-    by_word: dict[str, set[str]] = defaultdict(set)
-    for key in keys:
-        words = key.split()
-        if len(words) > 1:
-            by_word[words[0]].add(key)
-            by_word[words[-1]].add(key)
-    merged = {}
-    for key, types in keys.items():
-        if " " in key or not _is_person(types, strict=False):
-            continue
-        candidates = [c for c in by_word.get(key, ()) if _is_person(keys[c], strict=True)]
-        if len(candidates) == 1:
-            merged[key] = candidates[0]
-    return merged
+    """Person keys onto the one fuller person name they are a variant or part of (:func:`person_merges`)."""
+    return person_merges(keys, lambda k: _is_person(keys[k], strict=False), lambda k: _is_person(keys[k], strict=True))
 
 
 def _strip_ending(form: str, known) -> str | None:

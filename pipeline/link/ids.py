@@ -6,25 +6,12 @@ A re-run therefore mints the same IRIs, and loading it again adds nothing.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 
-LEADING_WORDS = {"the", "a", "an", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "sir", "prof", "prof.", "professor"}
-_SPACE = re.compile(r"\s+")
+from pipeline.extract.canonicalise import canonical_key as normalise_key  # noqa: F401  (one canonicaliser)
 
 
 def _hash(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
-
-
-def normalise_key(text: str) -> str:
-    """Case-folded, NFC, without leading articles/titles or a possessive 's."""
-    text = unicodedata.normalize("NFC", text).strip()
-    text = re.sub(r"['’]s$", "", text)
-    words = _SPACE.split(text.casefold())
-    while len(words) > 1 and words[0] in LEADING_WORDS:
-        words = words[1:]
-    return " ".join(words)
 
 
 def entity_id(key: str, entity_type: str) -> str:

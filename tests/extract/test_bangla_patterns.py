@@ -3,12 +3,14 @@
 import pytest
 
 from pipeline.extract.api import extract_documents
-from pipeline.extract.config import ExtractConfig
+from pipeline.extract.config import RULE_EXTRACTORS, ExtractConfig
 from pipeline.extract.cooccurrence import cooccurrence_confidence
+
+RULES = ExtractConfig(extractors=RULE_EXTRACTORS)  # these tests pin the rules, not the relation model
 
 
 def _extract(text: str):
-    [extraction] = extract_documents([{"doc_id": "d", "lang": "bn", "text": text}], config=ExtractConfig())
+    [extraction] = extract_documents([{"doc_id": "d", "lang": "bn", "text": text}], config=RULES)
     return extraction
 
 

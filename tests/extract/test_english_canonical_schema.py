@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from pipeline.evaluate.matching import entity_match, relation_match
-from pipeline.extract.canonicalise import Canonicaliser, clean_surface
+from pipeline.extract.canonicalise import Canonicaliser, clean_surface, person_merges
+from pipeline.extract.config import RULE_EXTRACTORS, ExtractConfig
 from pipeline.extract.english.places import is_country
 from pipeline.extract.jsonl import extract_jsonl
 from pipeline.extract.schema_mapping import SchemaMapper, reads_reversed, refined_type
@@ -28,6 +29,23 @@ def test_short_person_names_take_the_full_name_within_and_across_documents():
     assert first == {"a": "Marie Curie", "b": "Marie Curie", "c": "University of Dhaka", "d": "Dhaka"}
     assert canon.document([_mention("e", "Curie", "PERSON")]) == {"e": "Marie Curie"}
     assert Canonicaliser(across_documents=False).document([_mention("e", "Curie", "PERSON")]) == {"e": "Curie"}
+
+
+def test_name_variants_of_one_person_meet():
+    got = Canonicaliser(across_documents=False).document([
+        _mention("a", "President John F. Kennedy", "PERSON"), _mention("b", "President Kennedy", "PERSON"),
+        _mention("c", "Kennedy", "PERSON"), _mention("d", "Sirhan B. Sirhan", "PERSON"),
+        _mention("e", "Sirhan Sirhan", "PERSON"), _mention("f", "John Smith", "PERSON"),
+        _mention("g", "John", "PERSON")])
+    assert got == {"a": "John F. Kennedy", "b": "John F. Kennedy", "c": "John F. Kennedy", "d": "Sirhan B. Sirhan",
+                   "e": "Sirhan B. Sirhan", "f": "John Smith", "g": "John"}  # two Johns: "John" stays
+
+
+def test_link_and_extract_share_the_canonical_key():
+    from pipeline.link.ids import normalise_key
+
+    assert normalise_key("the Dr. Marie Curie's") == clean_surface("the Dr. Marie Curie's").casefold()
+    assert person_merges(["Curie", "Marie Curie", "Dhaka"], lambda n: n != "Dhaka") == {"Curie": "Marie Curie"}
 
 
 def test_argument_order_follows_the_schema_name():
@@ -56,7 +74,7 @@ def test_kg_extract_maps_by_type_in_context_and_keeps_confidences(tmp_path, writ
     schema = tmp_path / "relations.txt"
     schema.write_text("birthDate\nbirthPlace\noperatingOrganisation\ncountry\n")
     out = tmp_path / "out.jsonl"
-    extract_jsonl(source, out, lang="en", schema_path=str(schema))
+    extract_jsonl(source, out, lang="en", schema_path=str(schema), config=ExtractConfig(extractors=RULE_EXTRACTORS))
     first, second = [json.loads(line) for line in out.read_text().splitlines()]
     assert ["Alan Shepard", "birthDate", "November 18, 1923"] in first["triples"]
     assert ["Alan Shepard", "birthPlace", "New Hampshire"] in first["triples"]

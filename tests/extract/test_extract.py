@@ -5,13 +5,15 @@ import pytest
 from pipeline.errors import UnknownComponentError
 from pipeline.extract.api import extract_documents, route, run_extract
 from pipeline.extract.base import extractors
-from pipeline.extract.config import ExtractConfig
+from pipeline.extract.config import RULE_EXTRACTORS, ExtractConfig
 from pipeline.extract.jsonl import extract_jsonl
 from pipeline.schema import DOCUMENTS, from_rows
 
+RULES = ExtractConfig(extractors=RULE_EXTRACTORS)  # these tests pin the rules, not the relation model
+
 
 def _triples(text: str, lang: str = "en") -> set[tuple[str, str, str]]:
-    [extraction] = extract_documents([{"doc_id": "d", "lang": lang, "text": text}], config=ExtractConfig())
+    [extraction] = extract_documents([{"doc_id": "d", "lang": lang, "text": text}], config=RULES)
     text_of = {m["mention_id"]: m["text"] for m in extraction.mentions}
     return {(text_of[r["subject_mention"]], r["predicate"], text_of[r["object_mention"]]) for r in extraction.relations}
 
@@ -60,7 +62,7 @@ def test_run_extract_tables_and_routes():
         DOCUMENTS,
     )
     result = run_extract(docs)
-    assert result.routes == {"en:spacy": 1, "bn:bangla": 1}
+    assert result.routes == {"en:learned": 1, "bn:learned": 1}
     assert set(result.mentions.column("doc_id").to_pylist()) == {"a", "b"}
     for m in result.mentions.to_pylist():
         text = {"a": docs.column("text")[0].as_py(), "b": docs.column("text")[1].as_py()}[m["doc_id"]]
@@ -78,7 +80,7 @@ def test_extract_jsonl_contract(tmp_path, write_jsonl):
     assert counts["lines"] == 2 and counts["errors"] == 1 and len(lines) == 2
     first = lines[0]
     assert first["id"] == "1" and first["lang"] == "en"
-    assert ["Muhammad Yunus", "born in", "Chittagong"] in first["triples"]  # "Yunus" canonicalised
+    assert ["Grameen Bank", "founder", "Muhammad Yunus"] in first["triples"]
     for start, end, label, text in first["entities"]:
         assert "Muhammad Yunus founded Grameen Bank. Yunus was born in Chittagong."[start:end] == text
     assert "error" in lines[1] and "in.jsonl:2" in lines[1]["error"]
