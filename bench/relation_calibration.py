@@ -2,13 +2,14 @@
 
     .venv/bin/python bench/relation_calibration.py [--model DIR] [--bins 10] [--plot bench/out/relation_reliability.png]
 
-Every triple the model proposes on webnlg_dev.jsonl and train/conll04_dev.jsonl
-(each with its own schema, threshold 0, so low-probability ones count too) is
-judged right or wrong as `kg eval extract` judges triples (fuzzy arguments,
-relation shares a word, one gold triple per prediction). Triples are binned by
-probability; a calibrated model's bins sit on the diagonal. Prints one JSON
-line per dev file (bins, expected calibration error over the kept triples and
-over all) and draws the reliability diagram.
+Every distinct triple the model keeps on webnlg_dev.jsonl and train/conll04_dev.jsonl
+(each with its own schema) is judged right or wrong as `kg eval extract` judges
+triples (fuzzy arguments, relation shares a word, one gold triple per
+prediction) and binned by the confidence it carries (P(related) through the
+dev-fitted Platt scaling); a calibrated model's bins sit on the diagonal.
+Prints one JSON line per dev file (bins, expected calibration error of the
+confidences and of the raw probabilities) and draws the reliability diagram.
+The scaling is fitted on these same dev files: a held-out set measures it honestly.
 """
 
 from __future__ import annotations
@@ -21,22 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
-
-
-def judged(examples, rows, found) -> list[tuple[float, bool]]:
-    from pipeline.evaluate.matching import entity_match, relation_match
-
-    out = []
-    for ex, row, f in zip(examples, rows, found):
-        used: set[int] = set()
-        for i, j, name, p in sorted(f.relations, key=lambda r: -r[3]):
-            s, o = ex.text[slice(*f.mentions[i])], ex.text[slice(*f.mentions[j])]
-            hit = next((k for k, (gs, gp, go) in enumerate(row["triples"]) if k not in used and entity_match(s, gs)
-                        and entity_match(o, go) and relation_match(name, gp)), None)
-            if hit is not None:
-                used.add(hit)
-            out.append((p, hit is not None))
-    return out
 
 
 def bins_of(pairs: list[tuple[float, bool]], n: int) -> list[dict]:
@@ -65,7 +50,7 @@ def main() -> None:
 
     from pipeline.relations.data import read_examples
     from pipeline.relations.model import load_relation_model
-    from pipeline.relations.train import predict_dev
+    from pipeline.relations.train import judged, predict_dev
 
     model = load_relation_model(args.model)
     files = [DATA / "webnlg_dev.jsonl", DATA / "train" / "conll04_dev.jsonl"]
@@ -74,12 +59,14 @@ def main() -> None:
     found = predict_dev(model, dev)
     curves = {}
     for f, (examples, rows), fo in zip(files, dev, found):
-        pairs = judged(examples, rows, fo)
-        kept = [(p, ok) for p, ok in pairs if p >= model.cfg.threshold]
-        curves[f.name] = bins_of(pairs, args.bins)
-        print(json.dumps({"file": f.name, "threshold": model.cfg.threshold, "triples": len(pairs), "kept": len(kept),
+        raw = judged(examples, rows, fo)  # P(related) as the model gives it
+        kept = [(model.confidence(p), ok) for p, ok in raw if p >= model.cfg.threshold]  # the confidences facts carry
+        curves[f.name] = bins_of(kept, args.bins)
+        print(json.dumps({"file": f.name, "threshold": model.cfg.threshold, "calibration": model.cfg.calibration,
+                          "triples": len(raw), "kept": len(kept),
                           "kept_precision": round(sum(ok for _, ok in kept) / max(len(kept), 1), 4),
-                          "ece_all": ece(curves[f.name]), "ece_kept": ece(bins_of(kept, args.bins)),
+                          "ece_kept_raw": ece(bins_of([(p, ok) for p, ok in raw if p >= model.cfg.threshold], args.bins)),
+                          "ece_kept": ece(curves[f.name]), "ece_all_raw": ece(bins_of(raw, args.bins)),
                           "bins": curves[f.name]}))
     _plot(curves, model.cfg.threshold, args.plot)
 
@@ -95,8 +82,7 @@ def _plot(curves: dict[str, list[dict]], threshold: float, path: Path) -> None:
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="calibrated")
     for name, bins in curves.items():
         ax.plot([b["mean_probability"] for b in bins], [b["precision"] for b in bins], marker="o", label=name)
-    ax.axvline(threshold, color="black", linewidth=0.8, label=f"threshold {threshold}")
-    ax.set(title="Relation model reliability (dev)", xlabel="predicted probability of the triple",
+        ax.set(title="Relation model reliability, kept triples (dev)", xlabel="confidence of the triple",
            ylabel="fraction of triples right (fuzzy match)", xlim=(0, 1), ylim=(0, 1))
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()

@@ -38,6 +38,8 @@ class LearnedExtractor(Extractor):
         if mentions not in ("model", "base"):
             raise ValueError(f"mentions must be 'model' or 'base' (got {mentions!r})")
         self.lang = lang
+        if base == "spacy":
+            base_kwargs["relations"] = open_predicates  # the rules' relations are only read with open predicates
         self.base = extractors.make(base, lang=lang, batch_size=batch_size, **base_kwargs)
         self.model = load_relation_model(relation_model)
         self.schema = tuple(schema) if schema else self.model.general_schema

@@ -67,11 +67,13 @@ class SpacyExtractor(Extractor):
     name = "spacy"
 
     def __init__(self, lang: str = "en", models: list[str] | tuple[str, ...] = (), batch_size: int = 32,
-                 noun_phrases: bool = True, **_: object) -> None:
+                 noun_phrases: bool = True, relations: bool = True, **_: object) -> None:
         self.lang = lang
         self.nlp = load_spacy(lang, tuple(models))
         self.batch_size = batch_size
         self.noun_phrases = noun_phrases
+        #: False: sentences and typed mentions only (the learned extractor relates them itself).
+        self.relations = relations
 
     def extract(self, documents: Iterable[dict]) -> Iterable[Extraction]:
         pairs = ((d["text"], d["doc_id"]) for d in documents)
@@ -88,6 +90,8 @@ class SpacyExtractor(Extractor):
                 node = self._mention(out, index, span)
                 if node is not None:
                     nodes.append(node)
+            if not self.relations:
+                continue
             nodes += self._pronouns(sent, nodes, antecedents)
             nodes += self._implicit_owners(sent, nodes, antecedents)
             best: dict = {}

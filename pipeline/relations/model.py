@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -55,8 +56,10 @@ class RelationConfig:
     tuned: int = 2
     pair_dim: int = 256
     max_tokens: int = 256
-    #: Lowest probability a kept relation may have (calibrated on dev by `kg train relations`).
+    #: Lowest P(related) a kept relation may have (chosen on dev by `kg train relations`).
     threshold: float = 0.5
+    #: Platt scaling (a, b) of P(related) into the fact's confidence: sigmoid(a * logit(p) + b), fitted on dev.
+    calibration: tuple[float, float] = (1.0, 0.0)
 
 
 def words(text: str) -> list[tuple[int, int]]:
@@ -268,8 +271,14 @@ class RelationModel:
             # of a schema (birthPlace, Live_In) split a pair's mass, and neither alone should lose it to "none".
             for (k, i, j), n, none in zip(owners, best, probs[:, 0].tolist()):
                 if 1.0 - none >= max(self.cfg.threshold, 1e-6):
-                    out[k].relations.append((i, j, schema[n], 1.0 - none))
+                    out[k].relations.append((i, j, schema[n], self.confidence(1.0 - none)))
         return out
+
+    def confidence(self, related: float) -> float:
+        """The fact's confidence: P(related) through the dev-fitted Platt scaling."""
+        a, b = self.cfg.calibration
+        p = min(max(related, 1e-6), 1 - 1e-6)
+        return 1.0 / (1.0 + math.exp(-(a * math.log(p / (1 - p)) + b)))
 
     def _mentions(self, text: str, offsets, tags) -> list[tuple[int, int]]:
         spans = [w for w in words(text) if not offsets or w[0] < offsets[-1][1]]
@@ -295,7 +304,8 @@ class RelationModel:
 
         path = Path(path)
         info = json.loads((path / CONFIG).read_text(encoding="utf-8"))
-        model = cls(RelationConfig(**info["config"]), device=device, precision=precision, pretrained=False,
+        cfg = {**info["config"], "calibration": tuple(info["config"].get("calibration", (1.0, 0.0)))}
+        model = cls(RelationConfig(**cfg), device=device, precision=precision, pretrained=False,
                     general_schema=tuple(info.get("schema", ())))
         model.head.load_state_dict({k: v.float() for k, v in load_file(path / WEIGHTS).items()})
         model.head.eval()

@@ -138,8 +138,8 @@ def _step_loss(model: RelationModel, batch: list[Prepared], names: dict) -> torc
 
 
 def predict_dev(model: RelationModel, dev: list) -> list[list]:
-    """Every dev pair the model relates, at threshold 0 (the threshold is applied by :func:`score`)."""
-    kept, model.cfg = model.cfg, replace(model.cfg, threshold=0.0)
+    """Every dev pair the model relates, at threshold 0 and uncalibrated (P(related) as is)."""
+    kept, model.cfg = model.cfg, replace(model.cfg, threshold=0.0, calibration=(1.0, 0.0))
     try:
         return [model.predict([e.text for e in examples], examples[0].schema) for examples, _ in dev]
     finally:
@@ -159,6 +159,50 @@ def score(examples: list[Example], rows: list[dict], found: list, threshold: flo
         return round(2 * tp / (n_pred + n_gold), 4) if n_pred + n_gold else 0.0
 
     return {"pair_f1": f1(pair_tp), "triple_f1": f1(triple_tp), "pred": n_pred, "gold": n_gold}
+
+
+def judged(examples: list[Example], rows: list[dict], found: list, threshold: float = 0.0) -> list[tuple[float, bool]]:
+    """(P(related), right?) per distinct predicted triple of each text, most probable first; a triple is right
+    when it takes a gold triple no earlier prediction took (the matching of ``kg eval extract``)."""
+    from pipeline.evaluate.matching import entity_match, relation_match
+
+    out = []
+    for ex, row, f in zip(examples, rows, found):
+        best: dict[tuple[str, str, str], float] = {}
+        for i, j, name, p in f.relations:
+            key = (ex.text[slice(*f.mentions[i])], name, ex.text[slice(*f.mentions[j])])
+            best[key] = max(best.get(key, 0.0), p)
+        used: set[int] = set()
+        for (s, name, o), p in sorted(best.items(), key=lambda kv: -kv[1]):
+            if p < threshold:
+                continue
+            hit = next((k for k, (gs, gp, go) in enumerate(row["triples"]) if k not in used and entity_match(s, gs)
+                        and entity_match(o, go) and relation_match(name, gp)), None)
+            if hit is not None:
+                used.add(hit)
+            out.append((p, hit is not None))
+    return out
+
+
+def fit_calibration(dev: list, found: list, threshold: float) -> tuple[float, float]:
+    """Platt scaling (a, b) of P(related) on the kept dev triples: right-or-wrong against sigmoid(a·logit(p) + b)."""
+    pairs = [pair for (ex, rows), f in zip(dev, found) for pair in judged(ex, rows, f, threshold)]
+    if len({ok for _, ok in pairs}) < 2:
+        return (1.0, 0.0)
+    p = torch.tensor([min(max(q, 1e-6), 1 - 1e-6) for q, _ in pairs], dtype=torch.float64)
+    x, y = torch.log(p / (1 - p)), torch.tensor([float(ok) for _, ok in pairs], dtype=torch.float64)
+    ab = torch.tensor([1.0, 0.0], dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([ab], max_iter=100)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(ab[0] * x + ab[1], y)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    a, b = ab.detach().tolist()
+    return (round(a, 4), round(b, 4))
 
 
 def calibrate_threshold(dev: list, found: list) -> float:
@@ -230,7 +274,7 @@ def train_relations(train_files: list[str | Path], dev_files: list[str | Path], 
     model._relation_cache.clear()
     found = predict_dev(model, dev)
     threshold = calibrate_threshold(dev, found) if dev else model.cfg.threshold
-    model.cfg = replace(model.cfg, threshold=threshold)
+    model.cfg = replace(model.cfg, threshold=threshold, calibration=fit_calibration(dev, found, threshold))
     final = {Path(p).name: score(ex, rows, f, threshold) for p, (ex, rows), f in zip(dev_files, dev, found)}
     meta = {"train_files": [Path(p).name for p in train_files], "data_card": DATA_CARD, "epochs": epochs,
             "history": history,
