@@ -215,11 +215,11 @@ def calibrate_threshold(dev: list, found: list) -> float:
 
 
 def train_relations(train_files: list[str | Path], dev_files: list[str | Path], output: str | Path, *,
-                    cfg: RelationConfig = RelationConfig(), epochs: int = 3, batch_size: int = 32,
+                    cfg: RelationConfig = RelationConfig(), epochs: int = 2, batch_size: int = 32,
                     lr: float = 1e-4, head_lr: float = 1e-3, limit: int | None = None, seed: int = 13,
                     device: str = "auto", precision: str = "auto", repeat: dict[str, int] | None = None,
                     verbalisations: int | None = 2, progress: bool = True) -> dict:
-    """Train on ``train_files``, report dev scores after each epoch, save the model to ``output``.
+    """Train on ``train_files``, choose the threshold and the confidence scaling on ``dev_files``, save to ``output``.
 
     ``repeat`` oversamples small files by name ({"conll04_train.jsonl": 3}); ``verbalisations`` keeps the
     first N texts of each WebNLG entry (more of the same facts teach little); ``limit`` keeps the first N
@@ -229,58 +229,82 @@ def train_relations(train_files: list[str | Path], dev_files: list[str | Path], 
     torch.manual_seed(seed)
     rng = random.Random(seed)
     started = time.monotonic()
-    examples = []
-    for path in train_files:
-        loaded = read_examples(path, verbalisations=verbalisations)[:limit]
-        examples += loaded * (repeat or {}).get(Path(path).name, 1)
-    schema = sorted({name for ex in examples for name in ex.schema})
-    model = RelationModel(cfg, device=device, precision=precision, general_schema=tuple(schema))
+    examples = _training_examples(train_files, repeat or {}, verbalisations, limit)
+    model = RelationModel(cfg, device=device, precision=precision,
+                          general_schema=tuple(sorted({name for ex in examples for name in ex.schema})))
     items = prepare(model, examples, rng)
-    dev = [(read_examples(p)[:limit], _rows(p)[:limit]) for p in dev_files]
-    names = {schema: model.name_batch(schema) for schema in {p.example.schema for p in items}}
-    # Clones: tensors made under inference_mode cannot enter a backward pass.
-    names = {k: (s.to(torch.bfloat16).clone(), b.mask.clone()) for k, (s, b) in names.items()}
+    names = _name_states(model, {p.example.schema for p in items})
     log.info("relations: %d train texts, %d pairs cached in %.0f s", len(items), sum(len(p.pairs) for p in items),
              time.monotonic() - started)
-    block_params = [p for n, p in model.head.named_parameters() if n.startswith("blocks.")]
-    other = [p for n, p in model.head.named_parameters() if not n.startswith("blocks.")]
-    optimizer = torch.optim.AdamW([{"params": block_params, "lr": lr}, {"params": other, "lr": head_lr}],
-                                  weight_decay=0.01)
-    total = epochs * math.ceil(len(items) / batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / (0.06 * total + 1)) *
-                                                 max(0.0, 1 - s / total))
+    optimizer, schedule = _optimizer(model, lr, head_lr, epochs * math.ceil(len(items) / batch_size))
     history = []
     for epoch in range(epochs):
-        model.head.train()
-        batches = _batches(items, batch_size, rng)
-        bar = _bar(len(batches), f"epoch {epoch + 1}/{epochs}", progress)
-        running = 0.0
-        for n, batch in enumerate(batches, start=1):
-            loss = _step_loss(model, batch, names)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.head.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            running += loss.item()
-            if bar:
-                bar.update(1)
-                bar.set_postfix(loss=f"{running / n:.3f}")
-        if bar:
-            bar.close()
-        history.append({"epoch": epoch + 1, "loss": round(running / max(len(batches), 1), 4)})
+        bar = _bar(math.ceil(len(items) / batch_size), f"epoch {epoch + 1}/{epochs}", progress)
+        history.append({"epoch": epoch + 1, "loss": _train_epoch(model, _batches(items, batch_size, rng), names,
+                                                                 optimizer, schedule, bar)})
         log.info("relations epoch %d: loss %.4f", epoch + 1, history[-1]["loss"])
         model.save(output, {"history": history, "complete": False})  # a usable checkpoint if the run is cut short
-    model._relation_cache.clear()
-    found = predict_dev(model, dev)
-    threshold = calibrate_threshold(dev, found) if dev else model.cfg.threshold
-    model.cfg = replace(model.cfg, threshold=threshold, calibration=fit_calibration(dev, found, threshold))
-    final = {Path(p).name: score(ex, rows, f, threshold) for p, (ex, rows), f in zip(dev_files, dev, found)}
+    dev = [(read_examples(p)[:limit], _rows(p)[:limit]) for p in dev_files]
+    final = _calibrate(model, dev, [Path(p).name for p in dev_files])
     meta = {"train_files": [Path(p).name for p in train_files], "data_card": DATA_CARD, "epochs": epochs,
-            "history": history,
-            "dev": final, "seconds": round(time.monotonic() - started)}
+            "history": history, "dev": final, "seconds": round(time.monotonic() - started)}
     model.save(output, meta)
     return meta
+
+
+def _training_examples(paths: list, repeat: dict[str, int], verbalisations: int | None, limit: int | None) -> list:
+    examples = []
+    for path in paths:
+        examples += read_examples(path, verbalisations=verbalisations)[:limit] * repeat.get(Path(path).name, 1)
+    return examples
+
+
+def _name_states(model: RelationModel, schemas: set[tuple[str, ...]]) -> dict:
+    """Frozen states of each schema's relation names, computed once for the whole run."""
+    names = {schema: model.name_batch(schema) for schema in schemas}
+    # Clones: tensors made under inference_mode cannot enter a backward pass.
+    return {k: (s.to(torch.bfloat16).clone(), b.mask.clone()) for k, (s, b) in names.items()}
+
+
+def _optimizer(model: RelationModel, lr: float, head_lr: float, total: int):
+    """AdamW, the tuned blocks at ``lr`` and the new heads at ``head_lr``; 6 % warm-up, then linear decay."""
+    blocks = [p for n, p in model.head.named_parameters() if n.startswith("blocks.")]
+    heads = [p for n, p in model.head.named_parameters() if not n.startswith("blocks.")]
+    optimizer = torch.optim.AdamW([{"params": blocks, "lr": lr}, {"params": heads, "lr": head_lr}], weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / (0.06 * total + 1)) *
+                                                 max(0.0, 1 - s / total))
+    return optimizer, schedule
+
+
+def _train_epoch(model: RelationModel, batches: list, names: dict, optimizer, schedule, bar) -> float:
+    """One pass over ``batches``; returns the mean loss."""
+    model.head.train()
+    running = 0.0
+    for n, batch in enumerate(batches, start=1):
+        loss = _step_loss(model, batch, names)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.head.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        running += loss.item()
+        if bar:
+            bar.update(1)
+            bar.set_postfix(loss=f"{running / n:.3f}")
+    if bar:
+        bar.close()
+    return round(running / max(len(batches), 1), 4)
+
+
+def _calibrate(model: RelationModel, dev: list, dev_names: list[str]) -> dict:
+    """Pick the threshold and fit the confidence scaling on dev; returns the dev scores at that threshold."""
+    model._relation_cache.clear()
+    if not dev:
+        return {}
+    found = predict_dev(model, dev)
+    threshold = calibrate_threshold(dev, found)
+    model.cfg = replace(model.cfg, threshold=threshold, calibration=fit_calibration(dev, found, threshold))
+    return {name: score(ex, rows, f, threshold) for name, (ex, rows), f in zip(dev_names, dev, found)}
 
 
 def _rows(path) -> list[dict]:
