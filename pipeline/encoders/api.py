@@ -62,15 +62,21 @@ class Encoder:
 
     def batch(self, texts: list[str], *, max_tokens: int | None = None) -> Batch:
         """Pad a batch; content past ``max_tokens - 2`` is cut (callers that need it all window first)."""
-        limit = (max_tokens or self.max_tokens) - 2
-        encodings = [self.tokenizer.encode(t) for t in texts]
-        encodings = [Encoding(e.ids[:limit], e.offsets[:limit]) for e in encodings]
-        return Batch(*self._pad([e.ids for e in encodings]), encodings)
+        return self.pad(self.encode(texts, max_tokens=max_tokens))
 
-    def _pad(self, contents: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, texts: list[str], *, max_tokens: int | None = None) -> list[Encoding]:
+        """Content tokens of each text with offsets, cut to ``max_tokens - 2``."""
+        limit = (max_tokens or self.max_tokens) - 2
+        return [Encoding(e.ids[:limit], e.offsets[:limit]) for e in map(self.tokenizer.encode, texts)]
+
+    def pad(self, encodings: list[Encoding], *, width: int | None = None) -> Batch:
+        """A batch of encoded texts, padded to ``width`` tokens (default: the longest, with ``<s>`` and ``</s>``)."""
+        return Batch(*self._pad([e.ids for e in encodings], width), encodings)
+
+    def _pad(self, contents: list[list[int]], width: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """``<s> content </s>`` per row, padded, and the attention mask, on the encoder's device."""
         vocab = self.source.vocab
-        width = max(len(c) for c in contents) + 2
+        width = width or max(len(c) for c in contents) + 2
         ids = torch.full((len(contents), width), vocab.pad, dtype=torch.long)
         mask = torch.zeros((len(contents), width), dtype=torch.long)
         for row, content in enumerate(contents):

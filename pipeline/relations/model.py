@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 WEIGHTS = "relations.safetensors"
 CONFIG = "relations.json"
 MENTION_TAGS = ("O", "B-ENT", "I-ENT")
+#: Inference pads each text to a multiple of this many tokens (see :meth:`RelationModel._batches`).
+PAD_MULTIPLE = 8
 #: Word-distance buckets of a pair: 0, 1, 2, 3-4, 5-7, 8-15, 16-31, 32+.
 DISTANCE_EDGES = (1, 2, 3, 5, 8, 16, 32)
 
@@ -244,11 +246,9 @@ class RelationModel:
         self.head.eval()
         relations = self.relation_vectors(tuple(schema))
         out: list[Found] = [Found([], []) for _ in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for at in range(0, len(order), batch_size):
-            chunk = order[at:at + batch_size]
-            states, batch = self.frozen_states([texts[k] for k in chunk])
+        for chunk, batch in self._batches(texts, batch_size):
             with self.autocast():
+                states = self.encoder.model(batch.ids, batch.mask)
                 states = self.head.contextual(states, batch.mask)
                 tags = self.head.mention(states).argmax(-1).cpu() if mentions is None else None
             rows, owners = [], []
@@ -279,6 +279,21 @@ class RelationModel:
         a, b = self.cfg.calibration
         p = min(max(related, 1e-6), 1 - 1e-6)
         return 1.0 / (1.0 + math.exp(-(a * math.log(p / (1 - p)) + b)))
+
+    def _batches(self, texts: list[str], batch_size: int):
+        """``(text indices, padded batch)`` with every text padded to its own bucket width (a multiple of
+        :data:`PAD_MULTIPLE` tokens) and batched only with texts of that width.
+
+        A text's numbers then never depend on the texts beside it (bfloat16 rounds differently when the
+        padding changes), so extracting a document alone or in a full rebuild gives the same facts."""
+        encodings = self.encoder.encode(texts, max_tokens=self.cfg.max_tokens)
+        buckets: dict[int, list[int]] = {}
+        for i, e in enumerate(encodings):
+            buckets.setdefault(-(-(len(e.ids) + 2) // PAD_MULTIPLE) * PAD_MULTIPLE, []).append(i)
+        for width, members in sorted(buckets.items()):
+            for at in range(0, len(members), batch_size):
+                chunk = members[at:at + batch_size]
+                yield chunk, self.encoder.pad([encodings[i] for i in chunk], width=width)
 
     def _mentions(self, text: str, offsets, tags) -> list[tuple[int, int]]:
         spans = [w for w in words(text) if not offsets or w[0] < offsets[-1][1]]

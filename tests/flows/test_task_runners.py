@@ -34,7 +34,7 @@ def _extracted(corpus, workspace, runner: dict) -> tuple[list, list, dict]:
 def test_dask_local_cluster_extracts_what_threads_extract(corpus, tmp_path, prefect_harness) -> None:
     threads = _extracted(corpus, tmp_path / "threads", {"task_runner": "threads"})
     dask = _extracted(corpus, tmp_path / "dask", {"task_runner": "dask", "max_workers": 2})
-    assert threads[2] == {"en:spacy": 2, "bn:bangla": 2}
+    assert threads[2] == {"en:learned": 2, "bn:learned": 2}
     assert threads[0] and threads[1]
     assert dask == threads
 

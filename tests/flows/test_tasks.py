@@ -33,7 +33,7 @@ def test_issue20_every_task_returns_its_counts_and_stage_stats(corpus, tmp_path)
     assert plan == ExtractPlan.of(3, 1) and [(b.start, b.stop) for b in plan.batches] == [(0, 1), (1, 2), (2, 3)]
     batches = [tasks.extract_task.fn(workspace, batch, SMALL) for batch in plan.batches]
     extraction, stages["extract"] = tasks.collect_extraction_task.fn(workspace, SMALL, plan, batches)
-    assert extraction.routes == {"en:spacy": 3} and extraction.batches == 3 and extraction.relations > 0
+    assert extraction.routes == {"en:learned": 3} and extraction.batches == 3 and extraction.relations > 0
     entities, stages["link"] = tasks.link_task.fn(workspace, SMALL)
     features, stages["featurize"] = tasks.featurize_task.fn(workspace, SMALL)
     assert entities == features > 0

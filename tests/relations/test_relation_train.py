@@ -35,3 +35,16 @@ def test_a_schema_of_unseen_names_is_scored_and_only_its_names_come_out(tiny_mod
     assert [f.mentions for f in found] == [[(0, 12), (25, 31)], [(0, 5), (24, 30)]]
     for f in found:
         assert all(name in schema and 0.0 <= p <= 1.0 for _, _, name, p in f.relations)
+
+
+def test_a_texts_facts_do_not_depend_on_the_texts_beside_it(tiny_model):
+    from dataclasses import replace
+
+    model = load_relation_model(tiny_model[0])
+    model.cfg = replace(model.cfg, threshold=0.0)  # every pair the model scores, with its confidence
+    text = "Lalon Shah was born in Kushtia. Lalon Shah wrote many songs."
+    others = ["Aarhus Airport serves the city of Aarhus, Denmark, and its runway is 2,702 metres long.", "Dhaka."]
+    alone = model.predict([text], ("birthPlace", "author"), mentions=[[(0, 10), (23, 30), (32, 42)]])
+    beside = model.predict([*others, text], ("birthPlace", "author"),
+                           mentions=[[(0, 14)], [(0, 5)], [(0, 10), (23, 30), (32, 42)]])
+    assert alone[0].relations and alone[0].relations == beside[2].relations  # exactly: same padding, same numbers
