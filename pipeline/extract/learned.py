@@ -55,56 +55,53 @@ class LearnedExtractor(Extractor):
             yield from self._extract_batch(chunk, list(self.base.extract(chunk)))
 
     def _extract_batch(self, docs: list[dict], bases: list[Extraction]) -> list[Extraction]:
-        windows = []  # (document index, window start char, sentence starts in the window)
-        texts, given, allowed = [], [], []
+        windows = []  # (document index, window start char)
+        texts, given, allowed, indexes = [], [], [], []
         for d, (doc, base) in enumerate(zip(docs, bases)):
             text = doc["text"]
             base.sentences = sentences = base.sentences or [(0, len(text))]
+            indexes.append(_Spans(base.mentions))
             for first, last in _windows(sentences):
                 start, end = sentences[first][0], sentences[last][1]
-                starts = [s - start for s, _ in sentences[first:last + 1]]
-                windows.append((d, start, first))
+                windows.append((d, start))
                 texts.append(text[start:end])
-                given.append([(m["start"] - start, m["end"] - start) for m in base.mentions
-                              if start <= m["start"] and m["end"] <= end])
-                allowed.append(_near(starts, self.sentence_window))
+                given.append([(m["start"] - start, m["end"] - start) for m in indexes[d].within(start, end)])
+                allowed.append(_near([s - start for s, _ in sentences[first:last + 1]], self.sentence_window))
         found = self.model.predict(texts, self.schema, None if self.own_mentions else given, allowed)
         outs = [Extraction(base.doc_id, error=base.error, sentences=base.sentences) for base in bases]
-        ids = [dict() for _ in bases]  # per document: (start, end) -> mention id
-        for (d, start, first), f in zip(windows, found):
-            self._add_window(outs[d], bases[d], docs[d]["text"], start, first, f, ids[d])
-        for out, base, known in zip(outs, bases, ids):
-            self._keep_base(out, base, known)
+        known: list[dict] = [{} for _ in bases]  # per document: (start, end) -> (mention id, sentence)
+        for (d, start), f in zip(windows, found):
+            self._add_window(outs[d], indexes[d], docs[d]["text"], start, f, known[d])
+        for out, base, spans in zip(outs, bases, known):
+            self._keep_base(out, base, spans)
         return outs
 
-    def _add_window(self, out: Extraction, base: Extraction, text: str, start: int, first: int, found: Found,
-                    known: dict) -> None:
-        by_span = {(m["start"], m["end"]): m for m in base.mentions}
-        sentence_starts = [s for s, _ in out.sentences] or [0]
+    def _add_window(self, out: Extraction, base: _Spans, text: str, start: int, found: Found, known: dict) -> None:
+        sentence_starts = [s for s, _ in out.sentences]
         keys = []
         for s, e in found.mentions:
             span = (start + s, start + e)
             if span not in known:
-                m = by_span.get(span) or self._typed(base, text, span, bisect.bisect_right(sentence_starts, span[0]) - 1)
-                known[span] = out.add_mention(sentence=m["sentence"], start=span[0], end=span[1], text=m["text"],
-                                              surface=text[span[0]:span[1]], label=m["label"], lang=m["lang"],
-                                              extractor=m["extractor"], confidence=m["confidence"])
+                m = base.exact.get(span) or self._typed(base, text, span,
+                                                        bisect.bisect_right(sentence_starts, span[0]) - 1)
+                known[span] = (out.add_mention(sentence=m["sentence"], start=span[0], end=span[1], text=m["text"],
+                                               surface=text[span[0]:span[1]], label=m["label"], lang=m["lang"],
+                                               extractor=m["extractor"], confidence=m["confidence"]), m["sentence"])
             keys.append(span)
-        sentence_of = {m["mention_id"]: m["sentence"] for m in out.mentions}
         for i, j, name, p in found.relations:
-            a, b = known[keys[i]], known[keys[j]]
-            lo, hi = sorted((sentence_of[a], sentence_of[b]))
-            out.add_relation(subject=a, predicate=name, obj=b, sentence=sentence_of[a], start=out.sentences[lo][0],
+            (a, sa), (b, sb) = known[keys[i]], known[keys[j]]
+            lo, hi = sorted((sa, sb))
+            out.add_relation(subject=a, predicate=name, obj=b, sentence=sa, start=out.sentences[lo][0],
                              end=out.sentences[hi][1], extractor=self.name, confidence=round(p, 4))
 
-    def _typed(self, base: Extraction, text: str, span: tuple[int, int], sentence: int) -> dict:
+    def _typed(self, base: _Spans, text: str, span: tuple[int, int], sentence: int) -> dict:
         """A mention the tagger found, typed by the base mention it overlaps most (else by its shape)."""
         def overlap(m: dict) -> int:
             return min(m["end"], span[1]) - max(m["start"], span[0])
 
-        best = max(base.mentions, key=overlap, default=None)
+        best = max(base.overlapping(*span), key=overlap, default=None)
         surface = text[span[0]:span[1]]
-        if best is not None and overlap(best) > 0:
+        if best is not None:
             label = best["label"]
         else:
             label = "THING" if any(ch.isalpha() for ch in surface) else "QUANTITY"
@@ -113,13 +110,13 @@ class LearnedExtractor(Extractor):
 
     def _keep_base(self, out: Extraction, base: Extraction, known: dict) -> None:
         """Typed base mentions the tagger did not cover stay entities; with ``open_predicates``, base relations too."""
-        taken = sorted(known)
+        taken = _Spans([{"start": s, "end": e} for s, e in known])
         ids = {}
         for m in base.mentions:
             span = (m["start"], m["end"])
             if span in known:
-                ids[m["mention_id"]] = known[span]
-            elif m["label"] != "THING" and not any(s < span[1] and span[0] < e for s, e in taken):
+                ids[m["mention_id"]] = known[span][0]
+            elif m["label"] != "THING" and not taken.overlapping(*span):
                 ids[m["mention_id"]] = out.add_mention(**{k: m[k] for k in _MENTION_FIELDS})
         if not self.open_predicates:
             return
@@ -129,6 +126,33 @@ class LearnedExtractor(Extractor):
             if s and o and frozenset((s, o)) not in related:
                 out.add_relation(subject=s, predicate=r["predicate"], obj=o, sentence=r["sentence"], start=r["start"],
                                  end=r["end"], extractor=r["extractor"], confidence=r["confidence"])
+
+
+class _Spans:
+    """Mention rows sorted by start, for lookups in O(log n): a long document's mentions are never scanned
+    per mention. Extractors' mentions do not overlap one another, so ends are sorted too."""
+
+    def __init__(self, mentions: list[dict]) -> None:
+        self.rows = sorted(mentions, key=lambda m: (m["start"], m["end"]))
+        self.starts = [m["start"] for m in self.rows]
+        self.exact = {(m["start"], m["end"]): m for m in self.rows}
+
+    def within(self, start: int, end: int) -> list[dict]:
+        at = bisect.bisect_left(self.starts, start)
+        out = []
+        while at < len(self.rows) and self.rows[at]["start"] < end:
+            if self.rows[at]["end"] <= end:
+                out.append(self.rows[at])
+            at += 1
+        return out
+
+    def overlapping(self, start: int, end: int) -> list[dict]:
+        at = bisect.bisect_left(self.starts, end) - 1
+        out = []
+        while at >= 0 and self.rows[at]["end"] > start:
+            out.append(self.rows[at])
+            at -= 1
+        return out
 
 
 _MENTION_FIELDS = ("sentence", "start", "end", "text", "surface", "label", "lang", "extractor", "confidence")
