@@ -153,15 +153,16 @@ def test_readme_provenance_query_answers_sentences_and_distinct_answers_a_repeat
     texts = [f"Sheikh Mujib founded the Awami League, says source {i}." for i in range(4)]
     documents = from_rows([dict(doc_id=f"n{i}", source=f"news.jsonl:{i}", lang="en", text=t) for i, t in enumerate(texts)],
                           make_tables()[2].schema)
-    scored = from_rows([edge(f"f{i}", "mujib", "found", "awami", f"n{i}", True, end=len(t)) for i, t in enumerate(texts)],
+    # As the relation model states it: the Awami League's founder is Sheikh Mujib.
+    scored = from_rows([edge(f"f{i}", "awami", "founder", "mujib", f"n{i}", True, end=len(t)) for i, t in enumerate(texts)],
                        SCORED_EDGES)
     with OxigraphStore(tmp_path / "store") as store:
         store.load_quads(tables_to_quads(entities, scored, documents))
         provenance = store.query(_readme_query("kg:evidence ?evidence ; kg:document ?doc")).records()
         assert sorted(r["evidence"] for r in provenance) == texts
         assert {(r["who"], r["relation"], r["what"], r["source"]) for r in provenance} == {
-            ("Sheikh Mujib", "found", "Awami League", f"news.jsonl:{i}") for i in range(4)}
-        founded = _readme_query("rel:found")
+            ("Awami League", "founder", "Sheikh Mujib", f"news.jsonl:{i}") for i in range(4)}
+        founded = _readme_query("rel:founder")
         assert "DISTINCT" in founded
         assert store.query(founded).values() == [("Sheikh Mujib", "Awami League")]
         assert len(store.query(founded.replace("DISTINCT ", ""))) == 4  # what DISTINCT is there for

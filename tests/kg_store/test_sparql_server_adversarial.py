@@ -232,8 +232,9 @@ def test_a_body_over_16_mb_is_a_413(serve, framing) -> None:
             pass
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     # The process tree (front, forkserver, evaluators) is ~400 MB whatever the body; 64 MB offered must not stay
-    # (reading stops at 16 MB; seen: +29 MB).
-    assert shared.answers() and shared.rss() < before + 40 * MB
+    # (reading stops at 16 MB; seen: +29 MB, and +42 MB once in CI with other jobs on the cores; reading it all
+    # would add 64 MB or more).
+    assert shared.answers() and shared.rss() < before + 56 * MB
 
 
 def test_head_has_the_get_headers_and_no_body(serve) -> None:
